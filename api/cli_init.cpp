@@ -1,0 +1,7 @@
+#include "api/cli.h"
+
+namespace onebill::api::cli {
+
+void add_init_command(CLI::App& /*root*/, CommandContext& /*context*/) {}
+
+}  // namespace onebill::api::cli

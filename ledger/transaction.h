@@ -1,0 +1,70 @@
+// The signed transaction of DESIGN §3: wire form, signing text, signature, id.
+//
+// Wire form: {"chain","type","nonce","from","body","sig"} plus optional "expires_ms".
+// Signing text = "OneBill transaction v1\n" + JCS(object without "sig"), JCS of the values AS RECEIVED
+// (strings keep the signer's case; the text is never rebuilt from re-printed values).
+// sig = EIP-191 personal_sign over the signing text; id = keccak256(signing text).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "crypto/address.h"
+#include "crypto/json.h"
+#include "crypto/result.h"
+#include "crypto/secp256k1.h"
+
+namespace onebill::ledger {
+
+inline constexpr std::string_view transaction_prefix = "OneBill transaction v1\n";
+
+struct Transaction {
+  std::string chain;
+  std::string type;  // "bill.issue", ... (DESIGN §4 table); checked against the known types
+  std::uint64_t nonce = 0;
+  Address from;
+  std::optional<std::uint64_t> expires_ms;
+  json::Json body;     // the object as received; its schema per type is checked by parse_transaction
+  Signature sig{};
+  std::string signing_text;  // prefix + JCS of the object without sig
+  Hash32 id{};               // keccak256(signing_text)
+};
+
+// Parses and checks the form of a signed transaction, its body against the schema of its type
+// included, and computes signing text and id. Does NOT recover the signer (see verify_signer).
+// Problems (DESIGN §7): too-large (over limits::max_transaction_bytes), malformed-json, duplicate-key,
+// too-deep, unknown-field, wrong-type, non-canonical-number, address-checksum, signature-encoding
+// (sig not 0x + 130 lowercase hex, high-s, v not 27/28), invalid-body (a body that breaks its type's
+// schema: missing field, bad enum, over-long remark ...). `expected_chain`, when given: wrong-chain.
+Result<Transaction> parse_transaction(std::string_view wire_text,
+                                      std::optional<std::string_view> expected_chain = std::nullopt);
+
+// Same checks on an already-parsed object (one element of a POST /v1/txs batch).
+Result<Transaction> parse_transaction(const json::Json& object,
+                                      std::optional<std::string_view> expected_chain = std::nullopt);
+
+// Recovers the signer from sig over the signing text; "signer-mismatch" unless it equals `from`.
+Status verify_signer(const Transaction& transaction);
+
+// The unsigned object {"chain","type","nonce","from","body"[,"expires_ms"]} of the arguments, checked
+// as parse_transaction checks a signed one; its signing text is what `onebill tx build` prints.
+struct UnsignedTransaction {
+  json::Json object;          // without "sig"
+  std::string signing_text;
+  Hash32 id{};
+};
+Result<UnsignedTransaction> build_transaction(std::string_view chain, std::string_view type,
+                                              std::uint64_t nonce, const Address& from,
+                                              const json::Json& body,
+                                              std::optional<std::uint64_t> expires_ms = std::nullopt);
+
+// Completes an unsigned transaction with a signature made elsewhere (HSM, hardware wallet); checks it
+// recovers `from` ("signer-mismatch") and returns the wire JSON.
+Result<json::Json> attach_signature(const UnsignedTransaction& unsigned_tx, const Signature& sig);
+
+// Signs with a local key (from must be the key's address) and returns the wire JSON.
+Result<json::Json> sign_transaction(const UnsignedTransaction& unsigned_tx, const PrivateKey& key);
+
+}  // namespace onebill::ledger
