@@ -1,0 +1,51 @@
+// ledger::Store on LevelDB (DESIGN §5): one WriteBatch per call, synced when asked, so a crash leaves
+// the last committed block whole. A bloom filter and a block cache serve the point reads of queries.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "crypto/result.h"
+#include "ledger/store.h"
+
+namespace leveldb {
+class DB;
+class Cache;
+class FilterPolicy;
+}  // namespace leveldb
+
+namespace onebill::node {
+
+struct LevelDbOptions {
+  bool create_if_missing = true;
+  std::size_t block_cache_bytes = 32 * 1024 * 1024;
+  int bloom_bits_per_key = 10;
+  std::size_t write_buffer_bytes = 8 * 1024 * 1024;
+};
+
+class LevelDbStore final : public ledger::Store {
+ public:
+  // Opens (or creates) the database in `directory`. A failure is a local fault ("storage"): a
+  // missing or locked directory, a corrupt database; the detail carries LevelDB's message.
+  static Result<std::unique_ptr<LevelDbStore>> open(const std::string& directory,
+                                                    const LevelDbOptions& options = {});
+
+  ~LevelDbStore() override;
+  LevelDbStore(const LevelDbStore&) = delete;
+  LevelDbStore& operator=(const LevelDbStore&) = delete;
+
+  Result<std::optional<std::string>> get(std::string_view key) const override;
+  Status scan(std::string_view prefix, std::string_view from,
+              const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
+  Status write(const ledger::WriteBatch& batch, bool sync) override;
+
+ private:
+  LevelDbStore() = default;
+
+  // Destroyed in reverse order: the database before the cache and filter it uses.
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+};
+
+}  // namespace onebill::node
