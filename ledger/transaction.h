@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/address.h"
 #include "crypto/json.h"
@@ -59,6 +60,19 @@ Result<UnsignedTransaction> build_transaction(std::string_view chain, std::strin
                                               std::uint64_t nonce, const Address& from,
                                               const json::Json& body,
                                               std::optional<std::uint64_t> expires_ms = std::nullopt);
+
+// Parses and checks an unsigned transaction object (what `onebill tx build --json` prints and
+// `onebill tx attach` reads): the checks of parse_transaction, with "sig" refused as an unknown field.
+Result<UnsignedTransaction> parse_unsigned_transaction(std::string_view text);
+Result<UnsignedTransaction> parse_unsigned_transaction(const json::Json& object);
+
+// The transaction types of DESIGN §4, in the order of the schema table in transaction.cpp.
+bool is_known_transaction_type(std::string_view type);
+std::vector<std::string_view> known_transaction_types();
+
+// Checks a body against the schema of its type (parse_transaction does this already; for callers that
+// hold a body alone). "invalid-body", "unknown-field", "address-checksum" or "non-canonical-number".
+Status check_transaction_body(std::string_view type, const json::Json& body);
 
 // Completes an unsigned transaction with a signature made elsewhere (HSM, hardware wallet); checks it
 // recovers `from` ("signer-mismatch") and returns the wire JSON.
