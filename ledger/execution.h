@@ -1,0 +1,71 @@
+// Execution of transactions against state (DESIGN §2, §4, §5): the Overlay that buffers writes over a
+// Store, and `apply`, the whole bill and registry state machine. Pure: no clock, no randomness, no I/O
+// beyond the Store reads; time comes only from the BlockContext (the header).
+//
+// Admission against the pending state (DESIGN §5): make an Overlay over the committed store, apply the
+// sender's earlier mempool transactions in nonce order, then apply the new one; the Status is the
+// answer. Block execution applies each transaction in order on one Overlay (see block.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "crypto/result.h"
+#include "ledger/store.h"
+#include "ledger/transaction.h"
+
+namespace onebill::ledger {
+
+// The writes of an overlay, sorted by key (nullopt: delete). This sorted map is W of DESIGN §5.
+using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// A Store that reads through to `base` and keeps every write in memory. Reads see the pending writes
+// (scan merges them in key order). write(batch, sync) records the batch (sync is ignored). An Overlay
+// may sit on another Overlay: apply on a child, merge_into(parent) on success, drop it on refusal.
+// The base must outlive the overlay and must not change while the overlay is in use.
+class Overlay final : public Store {
+ public:
+  explicit Overlay(const Store& base) : base_(base) {}
+
+  Result<std::optional<std::string>> get(std::string_view key) const override;
+  Status scan(std::string_view prefix, std::string_view from,
+              const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
+  Status write(const WriteBatch& batch, bool sync) override;
+
+  void put(std::string key, std::string value) { writes_[std::move(key)] = std::move(value); }
+  void erase(std::string key) { writes_[std::move(key)] = std::nullopt; }
+
+  const WriteSet& writes() const { return writes_; }
+  // Moves this overlay's writes into `parent` (which must be the base this overlay was made over).
+  void merge_into(Overlay& parent);
+  // The writes as a batch, in key order.
+  WriteBatch to_batch() const;
+  bool empty() const { return writes_.empty(); }
+
+ private:
+  const Store& base_;
+  WriteSet writes_;
+};
+
+// What the rules read from the block being built or executed.
+struct BlockContext {
+  std::uint64_t height = 0;   // the block's height (≥ 1)
+  std::uint64_t time_ms = 0;  // the header's time: the only clock the rules read (expires_ms)
+  std::string chain;          // the chain id: a transaction for another chain is "wrong-chain"
+  std::uint32_t tx_index = 0;  // position of the transaction in its block (orders party events)
+};
+
+// Applies one parsed transaction whose signer has been verified (verify_signer) to `state`.
+// Checks, in order: chain (wrong-chain), nonce (nonce-used / nonce-gap), expires_ms < time_ms
+// (expired), then the signer's rights and every rule of the action (DESIGN §7 names: not-permitted
+// with the rule in the detail, or one of the 409 names). On success writes state, history, indexes and
+// the signer's next nonce into `state`; on refusal `state` is left exactly as it was.
+Status apply(const Transaction& transaction, Overlay& state, const BlockContext& context);
+
+// The gov.propose actions (DESIGN §2).
+bool is_governance_action(std::string_view action);
+
+}  // namespace onebill::ledger
