@@ -1,0 +1,489 @@
+#include "api/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <thread>
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "api/http_problem.h"
+
+namespace onebill::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Set on the acceptor thread while it runs a connection the full queue cannot take: the connection is
+// answered 503 at once instead of being served.
+thread_local bool t_refuse_connection = false;
+// Set by a handler or the pre-routing check to close the connection after the response (a 413 whose
+// body was never read would otherwise be parsed as the next request).
+thread_local bool t_close_after_response = false;
+
+constexpr std::chrono::milliseconds poll_slice{50};
+constexpr std::chrono::milliseconds idle_grace_under_pressure{100};
+constexpr std::size_t stream_buffer_bytes = 16 * 1024;
+
+int slice_ms(Clock::duration remaining) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(remaining);
+  return static_cast<int>(std::clamp<std::int64_t>(ms.count(), 0, poll_slice.count()));
+}
+
+std::string lowercase_media_type(const std::string& content_type) {
+  std::string media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && std::isspace(static_cast<unsigned char>(media.back()))) media.pop_back();
+  std::size_t start = 0;
+  while (start < media.size() && std::isspace(static_cast<unsigned char>(media[start]))) ++start;
+  media = media.substr(start);
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return media;
+}
+
+bool ip_and_port(const sockaddr_storage& address, std::string& ip, int& port) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    if (inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text) == nullptr) return false;
+    port = ntohs(v4->sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    if (inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text) == nullptr) return false;
+    port = ntohs(v6->sin6_port);
+  } else {
+    return false;
+  }
+  ip = text;
+  return true;
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  explicit Impl(HttpServerLimits limits_in) : limits(limits_in), server(*this) {}
+
+  // Our connection handling in place of cpp-httplib's (whose keep-alive count, queue and timeouts are
+  // compiled into the shared library).
+  class Server final : public httplib::Server {
+   public:
+    explicit Server(Impl& impl) : impl_(impl) {}
+    using httplib::Server::process_request;
+    void widen_backlog() {
+      // The library listens with a backlog of 5; a burst of clients would see dropped SYNs.
+      if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, 1024);
+    }
+
+   private:
+    bool process_and_close_socket(socket_t sock) override { return impl_.serve_connection(sock); }
+    Impl& impl_;
+  };
+
+  // Workers and a bounded queue of accepted connections (DESIGN §7: 32 workers, 1,024 queued).
+  class BoundedTaskQueue final : public httplib::TaskQueue {
+   public:
+    explicit BoundedTaskQueue(Impl& impl) : impl_(impl) {
+      for (std::size_t i = 0; i < impl_.limits.worker_threads; ++i) workers_.emplace_back([this] { work(); });
+    }
+    ~BoundedTaskQueue() override = default;
+
+    void enqueue(std::function<void()> job) override {
+      {
+        std::lock_guard lock(mutex_);
+        if (!stopping_ && jobs_.size() < impl_.limits.max_queued_connections) {
+          jobs_.push_back(std::move(job));
+          impl_.queued.store(jobs_.size());
+          ready_.notify_one();
+          return;
+        }
+      }
+      // Full: run the job here in refusal mode (serve_connection answers 503 "busy" and closes).
+      t_refuse_connection = true;
+      job();
+      t_refuse_connection = false;
+    }
+
+    void shutdown() override {
+      {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+      }
+      ready_.notify_all();
+      for (auto& worker : workers_) worker.join();
+      workers_.clear();
+    }
+
+   private:
+    void work() {
+      for (;;) {
+        std::function<void()> job;
+        {
+          std::unique_lock lock(mutex_);
+          ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+          if (jobs_.empty()) return;  // stopping, and nothing left to close
+          job = std::move(jobs_.front());
+          jobs_.pop_front();
+          impl_.queued.store(jobs_.size());
+        }
+        job();
+      }
+    }
+
+    Impl& impl_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> jobs_;
+    std::vector<std::thread> workers_;
+    bool stopping_ = false;
+  };
+
+  // A socket stream with buffered reads and our timeouts: a read waits at most read_timeout without
+  // progress, never past the request's deadline, and gives up after stall_under_pressure without
+  // progress while other connections wait for a worker.
+  class ConnectionStream final : public httplib::Stream {
+   public:
+    ConnectionStream(int fd, Impl& impl) : fd_(fd), impl_(impl), buffer_(stream_buffer_bytes) {}
+
+    void begin_request() {
+      request_deadline_ = Clock::now() + impl_.limits.request_deadline;
+      last_progress_ = Clock::now();
+    }
+    bool has_buffered() const { return begin_ < end_; }
+
+    bool is_readable() const override { return has_buffered() || wait_readable(); }
+    bool is_writable() const override { return wait_writable(); }
+
+    ssize_t read(char* out, size_t size) override {
+      if (!has_buffered() && !fill()) return end_of_stream_ ? 0 : -1;
+      const std::size_t n = std::min(size, end_ - begin_);
+      std::memcpy(out, buffer_.data() + begin_, n);
+      begin_ += n;
+      return static_cast<ssize_t>(n);
+    }
+
+    ssize_t write(const char* data, size_t size) override {
+      for (;;) {
+        const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_writable()) return -1;
+      }
+    }
+
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+      sockaddr_storage address{};
+      socklen_t length = sizeof address;
+      if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) ip_and_port(address, ip, port);
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+      sockaddr_storage address{};
+      socklen_t length = sizeof address;
+      if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) ip_and_port(address, ip, port);
+    }
+    socket_t socket() const override { return fd_; }
+
+   private:
+    bool fill() {
+      begin_ = end_ = 0;
+      for (;;) {
+        const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+        if (n > 0) {
+          end_ = static_cast<std::size_t>(n);
+          last_progress_ = Clock::now();
+          return true;
+        }
+        if (n == 0) {
+          end_of_stream_ = true;
+          return false;
+        }
+        if (errno == EINTR) continue;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_readable()) return false;
+      }
+    }
+
+    bool wait_readable() const {
+      for (;;) {
+        const auto now = Clock::now();
+        if (now >= request_deadline_) return impl_.note_stalled();
+        if (now - last_progress_ >= impl_.limits.read_timeout) return impl_.note_stalled();
+        if (impl_.under_pressure() && now - last_progress_ >= impl_.limits.stall_under_pressure) {
+          return impl_.note_stalled();
+        }
+        if (impl_.stopping.load()) return false;
+        pollfd entry{fd_, POLLIN, 0};
+        const int ready = ::poll(&entry, 1, slice_ms(request_deadline_ - now));
+        if (ready > 0) return true;
+        if (ready < 0 && errno != EINTR) return false;
+      }
+    }
+
+    bool wait_writable() const {
+      const auto deadline = Clock::now() + impl_.limits.write_timeout;
+      for (;;) {
+        const auto now = Clock::now();
+        if (now >= deadline || impl_.stopping.load()) return false;
+        pollfd entry{fd_, POLLOUT, 0};
+        const int ready = ::poll(&entry, 1, slice_ms(deadline - now));
+        if (ready > 0) return (entry.revents & (POLLERR | POLLHUP | POLLNVAL)) == 0;
+        if (ready < 0 && errno != EINTR) return false;
+      }
+    }
+
+    int fd_;
+    Impl& impl_;
+    std::vector<char> buffer_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    bool end_of_stream_ = false;
+    Clock::time_point request_deadline_ = Clock::now();
+    Clock::time_point last_progress_ = Clock::now();
+  };
+
+  bool under_pressure() const { return queued.load() > 0; }
+  bool note_stalled() {
+    counters.connections_closed_stalled.fetch_add(1);
+    return false;
+  }
+
+  // Waits for the next request on a connection: up to keep_alive_timeout, or only a short grace while
+  // other connections wait for a worker.
+  bool wait_for_request(int fd, const ConnectionStream& stream) {
+    if (stream.has_buffered()) return true;  // a pipelined request
+    const auto idle_since = Clock::now();
+    for (;;) {
+      if (stopping.load()) return false;
+      const auto idle = Clock::now() - idle_since;
+      if (idle >= limits.keep_alive_timeout ||
+          (under_pressure() && idle >= idle_grace_under_pressure)) {
+        counters.connections_closed_idle.fetch_add(1);
+        return false;
+      }
+      pollfd entry{fd, POLLIN, 0};
+      const int ready = ::poll(&entry, 1, static_cast<int>(poll_slice.count()));
+      if (ready > 0) return true;
+      if (ready < 0 && errno != EINTR) return false;
+    }
+  }
+
+  static void close_gracefully(int fd) {
+    // Half-close, then drain briefly, so the client reads our last answer instead of a reset.
+    ::shutdown(fd, SHUT_WR);
+    char sink[4096];
+    const auto deadline = Clock::now() + std::chrono::milliseconds(200);
+    std::size_t drained = 0;
+    while (Clock::now() < deadline && drained < 1024 * 1024) {
+      pollfd entry{fd, POLLIN, 0};
+      if (::poll(&entry, 1, 20) <= 0) continue;
+      const ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+      if (n <= 0) break;
+      drained += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+  }
+
+  void refuse_busy(int fd) {
+    counters.connections_refused_busy.fetch_add(1);
+    static const std::string answer = [] {
+      const std::string body =
+          dump_json(problem_json(invalid("busy", "The server is at capacity; retry later."), 503));
+      return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+             "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    (void)::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(fd, SHUT_WR);
+    char sink[4096];
+    while (::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    }
+    ::close(fd);
+  }
+
+  bool serve_connection(int fd) {
+    if (t_refuse_connection) {
+      refuse_busy(fd);
+      return false;
+    }
+    counters.connections_accepted.fetch_add(1);
+    int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    ConnectionStream stream(fd, *this);
+    bool served = false;
+    bool close_after = false;
+    for (std::size_t remaining = limits.keep_alive_max_requests; remaining > 0; --remaining) {
+      if (!wait_for_request(fd, stream)) break;
+      stream.begin_request();
+      t_close_after_response = false;
+      bool connection_closed = false;
+      served = server.process_request(stream, remaining == 1, connection_closed, {});
+      counters.requests.fetch_add(1);
+      if (t_close_after_response) close_after = true;
+      if (!served || connection_closed || close_after) break;
+    }
+    if (close_after) {
+      close_gracefully(fd);
+    } else {
+      ::close(fd);
+    }
+    return served;
+  }
+
+  std::size_t body_limit_for(const httplib::Request& request) const {
+    if (request.method == "POST") {
+      for (const auto& [pattern, limit] : post_limits) {
+        if (std::regex_match(request.path, pattern)) return limit;
+      }
+    }
+    return limits.default_max_body_bytes;
+  }
+
+  HttpServerLimits limits;
+  Server server;
+  HttpServerCounters counters;
+  std::atomic<std::size_t> queued{0};
+  std::atomic<bool> stopping{false};
+  std::vector<std::pair<std::regex, std::size_t>> post_limits;
+  std::size_t max_route_body_bytes = 0;
+};
+
+HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(limits)) {
+  Impl& impl = *impl_;
+  auto& server = impl.server;
+  impl.max_route_body_bytes = limits.default_max_body_bytes;
+  server.new_task_queue = [&impl] { return new Impl::BoundedTaskQueue(impl); };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(limits.keep_alive_max_requests);
+  server.set_keep_alive_timeout(
+      std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive_timeout).count()));
+  server.set_read_timeout(limits.read_timeout);
+  server.set_write_timeout(limits.write_timeout);
+  server.set_payload_max_length(limits.default_max_body_bytes);
+
+  server.set_pre_routing_handler([&impl](const httplib::Request& request, httplib::Response& response) {
+    const std::size_t limit = impl.body_limit_for(request);
+    const std::string length_text = request.get_header_value("Content-Length");
+    if (!length_text.empty()) {
+      std::size_t length = 0;
+      bool numeric = length_text.size() <= 19;
+      for (char c : length_text) {
+        if (c < '0' || c > '9') {
+          numeric = false;
+          break;
+        }
+        length = length * 10 + static_cast<std::size_t>(c - '0');
+      }
+      if (!numeric || length > limit) {
+        t_close_after_response = true;
+        answer_problem(response,
+                       numeric ? invalid("too-large", "The body exceeds this route's limit of " +
+                                                          std::to_string(limit) + " bytes.")
+                               : invalid("bad-request", "Content-Length is not a decimal number."));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
+                                                                   httplib::Response& response) {
+    if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    switch (response.status) {
+      case 404:
+        answer_problem(response, invalid("not-found", "No such resource."), 404);
+        break;
+      case 413:
+      case 414:
+      case 431:
+        t_close_after_response = true;
+        answer_problem(response, invalid("too-large", "The request exceeds a size limit."), response.status);
+        break;
+      case 503:
+        answer_problem(response, invalid("busy", "The server is at capacity; retry later."), 503);
+        break;
+      default:
+        if (response.status >= 500) {
+          answer_problem(response, local_fault("internal", "The node failed to answer."), response.status);
+        } else {
+          answer_problem(response, invalid("bad-request", "The HTTP request is malformed."), response.status);
+        }
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  server.set_exception_handler([](const httplib::Request& request, httplib::Response& response,
+                                  std::exception_ptr error) {
+    std::string what = "unknown exception";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& exception) {
+      what = exception.what();
+    } catch (...) {
+    }
+    spdlog::error("http: {} {} failed: {}", request.method, request.path, what);
+    answer_problem(response, local_fault("internal", "The node failed to answer this request."), 500);
+  });
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::get(const std::string& pattern, Handler handler) {
+  impl_->server.Get(pattern, std::move(handler));
+}
+
+void HttpServer::post(const std::string& pattern, std::size_t max_body_bytes, Handler handler) {
+  impl_->post_limits.emplace_back(std::regex(pattern), max_body_bytes);
+  impl_->max_route_body_bytes = std::max(impl_->max_route_body_bytes, max_body_bytes);
+  impl_->server.set_payload_max_length(impl_->max_route_body_bytes);
+  impl_->server.Post(pattern, [handler = std::move(handler), max_body_bytes](const httplib::Request& request,
+                                                                            httplib::Response& response) {
+    // A chunked body has no Content-Length for the pre-routing check: check what arrived.
+    if (request.body.size() > max_body_bytes) {
+      t_close_after_response = true;
+      answer_problem(response, invalid("too-large", "The body exceeds this route's limit of " +
+                                                        std::to_string(max_body_bytes) + " bytes."));
+      return;
+    }
+    if (lowercase_media_type(request.get_header_value("Content-Type")) != "application/json") {
+      answer_problem(response, invalid("unsupported-media-type", "POST bodies must be sent as application/json."));
+      return;
+    }
+    handler(request, response);
+  });
+}
+
+Result<int> HttpServer::bind(const std::string& host, int port) {
+  auto& server = impl_->server;
+  int bound = port;
+  if (port == 0) {
+    bound = server.bind_to_any_port(host);
+    if (bound <= 0) return local_fault("config", "cannot bind the API to " + host + " on any port");
+  } else if (!server.bind_to_port(host, port)) {
+    return local_fault("config", "cannot bind the API to " + host + ":" + std::to_string(port) +
+                                     " (in use, or not an address of this machine)");
+  }
+  server.widen_backlog();
+  return bound;
+}
+
+void HttpServer::run() { impl_->server.listen_after_bind(); }
+
+void HttpServer::stop() {
+  impl_->stopping.store(true);
+  impl_->server.stop();
+}
+
+const HttpServerCounters& HttpServer::counters() const { return impl_->counters; }
+std::size_t HttpServer::queued_connections() const { return impl_->queued.load(); }
+
+}  // namespace onebill::api
