@@ -39,8 +39,20 @@ struct Transaction {
 // too-deep, unknown-field, wrong-type, non-canonical-number, address-checksum, signature-encoding
 // (sig not 0x + 130 lowercase hex, high-s, v not 27/28), invalid-body (a body that breaks its type's
 // schema: missing field, bad enum, over-long remark ...). `expected_chain`, when given: wrong-chain.
+// Integers: a non-negative integer parsed from text is number_unsigned; "-0" and "-1" parse to signed
+// integers and are refused. So a DOM built in C++ must hold integers as unsigned (Json(7u), not Json(7)).
 Result<Transaction> parse_transaction(std::string_view wire_text,
                                       std::optional<std::string_view> expected_chain = std::nullopt);
+
+// Text given as std::string or a literal is text, not a JSON string value (both convert to Json).
+inline Result<Transaction> parse_transaction(const std::string& wire_text,
+                                             std::optional<std::string_view> expected_chain = std::nullopt) {
+  return parse_transaction(std::string_view(wire_text), expected_chain);
+}
+inline Result<Transaction> parse_transaction(const char* wire_text,
+                                             std::optional<std::string_view> expected_chain = std::nullopt) {
+  return parse_transaction(std::string_view(wire_text), expected_chain);
+}
 
 // Same checks on an already-parsed object (one element of a POST /v1/txs batch).
 Result<Transaction> parse_transaction(const json::Json& object,
@@ -65,6 +77,12 @@ Result<UnsignedTransaction> build_transaction(std::string_view chain, std::strin
 // `onebill tx attach` reads): the checks of parse_transaction, with "sig" refused as an unknown field.
 Result<UnsignedTransaction> parse_unsigned_transaction(std::string_view text);
 Result<UnsignedTransaction> parse_unsigned_transaction(const json::Json& object);
+inline Result<UnsignedTransaction> parse_unsigned_transaction(const std::string& text) {
+  return parse_unsigned_transaction(std::string_view(text));
+}
+inline Result<UnsignedTransaction> parse_unsigned_transaction(const char* text) {
+  return parse_unsigned_transaction(std::string_view(text));
+}
 
 // The transaction types of DESIGN §4, in the order of the schema table in transaction.cpp.
 bool is_known_transaction_type(std::string_view type);
