@@ -21,4 +21,12 @@ inline constexpr std::size_t max_bills_per_reissue = 16;
 inline constexpr std::uint64_t max_canonical_integer = (std::uint64_t{1} << 53) - 1;
 inline constexpr std::size_t max_page_limit = 1000;
 
+// Key files (Web3 Secret Storage v3): a hostile file must not make the reader spend gigabytes or hours.
+inline constexpr std::size_t max_key_file_bytes = 64 * 1024;
+inline constexpr std::uint64_t max_keystore_scrypt_n = std::uint64_t{1} << 20;
+inline constexpr std::uint64_t max_keystore_scrypt_memory_bytes = std::uint64_t{1} << 30;  // 128 * n * r
+inline constexpr std::uint64_t max_keystore_scrypt_p = 16;
+inline constexpr std::uint64_t max_keystore_pbkdf2_iterations = 10'000'000;
+inline constexpr std::size_t max_keystore_salt_bytes = 1024;
+
 }  // namespace onebill::limits
