@@ -1,0 +1,102 @@
+// The mempool (DESIGN §5): admitted transactions waiting for a block, and a bounded log of the ones it
+// refused or evicted.
+//
+// Admission checks a transaction (parsed, signer recovered once by the caller) against the pending
+// state: the committed state plus this sender's pending transactions applied in nonce order, so one
+// sender can have many transactions in one block. Limits: limits::max_pending_per_sender per sender
+// ("sender-pending-limit"), `max_transactions` in all ("mempool-full").
+// After each commit (and for candidates a proposal refused) the pool is re-checked: a transaction that
+// no longer applies is evicted with every later nonce of its sender, and its id and broken rule go to
+// the refusal log. Thread-safe: one mutex serialises admission, so two transactions of one sender never
+// both take the same nonce.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/limits.h"
+#include "crypto/result.h"
+#include "ledger/execution.h"
+#include "ledger/store.h"
+#include "ledger/transaction.h"
+
+namespace onebill::node {
+
+struct MempoolOptions {
+  std::size_t max_transactions = 10'000;
+  std::size_t max_per_sender = limits::max_pending_per_sender;
+  std::size_t refusal_log_entries = 10'000;
+};
+
+// Where a refusal happened: "admission" (answered on arrival) or "execution" (evicted while waiting).
+struct Refusal {
+  Hash32 id{};
+  std::string stage;
+  Problem problem;
+};
+
+enum class Admission { admitted, already_pending };
+
+class Mempool {
+ public:
+  explicit Mempool(MempoolOptions options = {});
+
+  // Admits `transaction` (parsed; verify_signer passed) if it applies on the pending state over
+  // `committed`, in the next block's context. A transaction already pending answers already_pending.
+  // A refusal is returned and also logged (stage "admission").
+  Result<Admission> admit(const ledger::Transaction& transaction, const ledger::Store& committed,
+                          const ledger::BlockContext& next_block);
+
+  // Up to `max` transactions in proposal order: arrival order, which keeps each sender's nonce order.
+  std::vector<ledger::Transaction> candidates(std::size_t max) const;
+
+  // Removes committed transactions (called under the same lock as the commit's write).
+  void remove_committed(const std::vector<Hash32>& committed_ids);
+  // Re-checks every pending transaction on the committed state (each sender's in nonce order); evicts
+  // what no longer applies with its sender's later nonces. Returns the evictions (also logged, stage
+  // "execution").
+  std::vector<Refusal> recheck(const ledger::Store& committed, const ledger::BlockContext& next_block);
+
+  // Evicts a transaction a proposal refused, with its sender's later nonces. Returns the evictions.
+  std::vector<Refusal> evict(const Hash32& id, const Problem& problem);
+
+  bool contains(const Hash32& id) const;
+  std::size_t size() const;
+  bool empty() const { return size() == 0; }
+  // The nonce after this sender's last pending transaction; nullopt when it has none pending.
+  std::optional<std::uint64_t> next_pending_nonce(const Address& sender) const;
+  // The latest refusal logged for this id, if still in the bounded log.
+  std::optional<Refusal> refusal(const Hash32& id) const;
+  // Logs a refusal decided elsewhere (a transaction whose signature did not match its sender).
+  void log_refusal(Refusal refusal);
+
+ private:
+  struct Entry {
+    ledger::Transaction transaction;
+    std::uint64_t arrival = 0;
+  };
+  using SenderQueue = std::map<std::uint64_t, Entry>;  // nonce -> entry
+
+  // Removes nonces >= from_nonce of one sender; the first gets `problem`, the later "evicted".
+  std::vector<Refusal> evict_from_locked(const Address& sender, std::uint64_t from_nonce, const Problem& problem);
+  void remove_locked(const Address& sender, std::uint64_t nonce);
+  void log_locked(Refusal refusal);
+
+  MempoolOptions options_;
+  mutable std::mutex mutex_;
+  std::map<Address, SenderQueue> senders_;
+  std::map<Hash32, std::pair<Address, std::uint64_t>> by_id_;
+  std::map<std::uint64_t, Hash32> by_arrival_;
+  std::uint64_t next_arrival_ = 0;
+  // Bounded refusal log: id -> refusal, oldest dropped first.
+  std::map<Hash32, Refusal> refusals_;
+  std::deque<Hash32> refusal_order_;
+};
+
+}  // namespace onebill::node

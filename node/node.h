@@ -1,0 +1,133 @@
+// The daemon's runtime (DESIGN §5): the committed store, the mempool and the block producer of a
+// single-validator chain, with what the API asks of them (submit, transaction status, consistent reads,
+// waiting for a commit).
+//
+// Threads: HTTP workers call submit/reads concurrently; one producer thread makes blocks. A shared mutex
+// orders them: reads and admission hold it shared, the commit of a block holds it exclusively while it
+// writes the block's one synced batch and drops the committed transactions from the mempool, so a read
+// never sees half a block and admission never sees a transaction both committed and pending.
+// Lock order: the store mutex, then the mempool's own.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "crypto/json.h"
+#include "crypto/result.h"
+#include "crypto/secp256k1.h"
+#include "ledger/block.h"
+#include "ledger/genesis.h"
+#include "ledger/store.h"
+#include "node/block_producer.h"
+#include "node/mempool.h"
+
+namespace onebill::node {
+
+struct NodeOptions {
+  std::uint64_t block_interval_ms = 200;
+  MempoolOptions mempool;
+};
+
+// What became of a transaction. 404 only for `unknown` (never seen, or aged out of the refusal log).
+struct TxStatus {
+  enum class State { unknown, pending, committed, refused };
+  State state = State::unknown;
+  std::uint64_t height = 0;  // committed
+  std::uint32_t index = 0;   // committed: position in its block
+  Hash32 block_hash{};       // committed
+  std::optional<Refusal> refusal;  // refused
+};
+
+// The answer to a submission: the id when the transaction parsed; the problem when it was refused.
+struct SubmitOutcome {
+  std::optional<Hash32> id;
+  std::optional<Problem> problem;
+  bool already_pending = false;
+};
+
+class Node {
+ public:
+  // Opens the node on `store`: writes the genesis into an empty store, or checks the stored head (the
+  // head block's hash and state root, its commit) and that the store was made from this genesis.
+  // With a validator key, the key must be in the current validator set. Problems: local faults
+  // ("storage", "config").
+  static Result<std::unique_ptr<Node>> open(std::unique_ptr<ledger::Store> store, const ledger::Genesis& genesis,
+                                            std::optional<PrivateKey> validator_key, NodeOptions options);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Starts and stops the producer thread (a validator only). Blocks are made every block_interval_ms
+  // while transactions are pending, never when idle.
+  void start();
+  void stop();
+  // Makes one block now from the pending transactions (tests, and the producer thread). Returns the new
+  // height, or nullopt when nothing was committed. A local fault (disk) stops production.
+  Result<std::optional<std::uint64_t>> produce_block(std::uint64_t time_ms);
+
+  // Parses (expecting this chain), recovers the signer once, and admits against the pending state.
+  SubmitOutcome submit(std::string_view wire_text);
+  SubmitOutcome submit(const json::Json& wire_object);
+
+  Result<TxStatus> tx_status(const Hash32& id) const;
+  // Waits until the transaction is committed or refused, or `timeout` passes (then: its status now).
+  Result<TxStatus> wait_for_outcome(const Hash32& id, std::chrono::milliseconds timeout);
+
+  // Runs `read(store, head)` on the committed state, consistent with one head.
+  template <typename Read>
+  auto read(Read&& read) const {
+    std::shared_lock lock(store_mutex_);
+    return read(static_cast<const ledger::Store&>(*store_), head_);
+  }
+  ledger::Head head() const;
+  const ledger::Genesis& genesis() const { return genesis_; }
+  // The nonce after the sender's last pending transaction, when it has any.
+  std::optional<std::uint64_t> pending_nonce(const Address& sender) const;
+  std::size_t mempool_size() const { return mempool_.size(); }
+  bool is_validator() const { return identity_.has_value(); }
+  // False after a local fault stopped block production.
+  bool healthy() const { return !failed_.load(); }
+
+  static std::uint64_t now_ms();
+
+ private:
+  Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis, std::optional<ValidatorIdentity> identity,
+       ledger::Head head, NodeOptions options);
+  SubmitOutcome admit(Result<ledger::Transaction> parsed);
+  ledger::BlockContext next_context_locked() const;
+  void notify_outcomes();
+  void run_producer();
+
+  std::unique_ptr<ledger::Store> store_;
+  const ledger::Genesis genesis_;
+  const std::optional<ValidatorIdentity> identity_;
+  const NodeOptions options_;
+  Mempool mempool_;
+
+  mutable std::shared_mutex store_mutex_;
+  ledger::Head head_;  // guarded by store_mutex_
+
+  std::mutex produce_mutex_;  // one block at a time
+
+  // Producer wake-ups and outcome waiters.
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool work_pending_ = false;  // guarded by wake_mutex_
+  bool stopping_ = false;      // guarded by wake_mutex_
+  std::mutex outcome_mutex_;
+  std::condition_variable outcome_;
+  std::uint64_t outcome_generation_ = 0;  // guarded by outcome_mutex_
+  std::atomic<bool> failed_{false};
+  std::thread producer_;
+};
+
+}  // namespace onebill::node
