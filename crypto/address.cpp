@@ -12,8 +12,12 @@ bool is_hex_digit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+char to_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+char to_upper(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
 
 // EIP-55: a letter is upper case when the matching nibble of keccak256(lowercase hex) is 8 or more.
 std::string checksum_case(std::string_view lower_hex40) {
@@ -35,8 +39,10 @@ Result<Address> Address::parse(std::string_view text) {
     return invalid("wrong-type", "an address is 0x followed by 40 hex digits");
   }
   const std::string_view digits = text.substr(2);
-  const bool has_lower = std::any_of(digits.begin(), digits.end(), [](char c) { return c >= 'a' && c <= 'f'; });
-  const bool has_upper = std::any_of(digits.begin(), digits.end(), [](char c) { return c >= 'A' && c <= 'F'; });
+  const bool has_lower =
+      std::any_of(digits.begin(), digits.end(), [](char c) { return c >= 'a' && c <= 'f'; });
+  const bool has_upper =
+      std::any_of(digits.begin(), digits.end(), [](char c) { return c >= 'A' && c <= 'F'; });
   std::string lower(digits);
   std::transform(lower.begin(), lower.end(), lower.begin(), to_lower);
   if (has_lower && has_upper && checksum_case(lower) != digits) {
@@ -51,7 +57,9 @@ Result<Address> Address::parse(std::string_view text) {
   return address;
 }
 
-std::string Address::to_string() const { return "0x" + checksum_case(hex::encode_bare(bytes)); }
+std::string Address::to_string() const {
+  return "0x" + checksum_case(hex::encode_bare(bytes));
+}
 
 bool Address::is_zero() const {
   return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });

@@ -20,10 +20,14 @@ constexpr std::uint64_t kRoundConstants[24] = {
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 
 // Rotation offsets and lane order of the combined rho and pi steps, walking the lanes from (1, 0).
-constexpr unsigned kRho[24] = {1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44};
-constexpr unsigned kPi[24] = {10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1};
+constexpr unsigned kRho[24] = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55, 2,  14,
+                               27, 41, 56, 8,  25, 43, 62, 18, 39, 61, 20, 44};
+constexpr unsigned kPi[24] = {10, 7,  11, 17, 18, 3, 5,  16, 8,  21, 24, 4,
+                              15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
 
-constexpr std::uint64_t rotl(std::uint64_t x, unsigned n) { return (x << n) | (x >> (64 - n)); }
+constexpr std::uint64_t rotl(std::uint64_t x, unsigned n) {
+  return (x << n) | (x >> (64 - n));
+}
 
 void keccak_f1600(std::uint64_t a[25]) {
   for (std::uint64_t round_constant : kRoundConstants) {
@@ -101,13 +105,16 @@ Hash32 Keccak256::finish() {
   buffer_[kRateBytes - 1] ^= 0x80;
   absorb_block(state_, buffer_);
   Hash32 out;
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(state_[i / 8] >> (8 * (i % 8)));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<std::uint8_t>(state_[i / 8] >> (8 * (i % 8)));
   // Leave the object as new, so a second finish() hashes the empty input rather than garbage.
   *this = Keccak256();
   return out;
 }
 
-Hash32 keccak256(ByteView data) { return Keccak256().update(data).finish(); }
+Hash32 keccak256(ByteView data) {
+  return Keccak256().update(data).finish();
+}
 
 Hash32 sha256(ByteView data) {
   Hash32 out;

@@ -17,7 +17,9 @@ int digit_value(char c) {
   return -1;
 }
 
-bool has_prefix(std::string_view text) { return text.size() >= 2 && text[0] == '0' && text[1] == 'x'; }
+bool has_prefix(std::string_view text) {
+  return text.size() >= 2 && text[0] == '0' && text[1] == 'x';
+}
 
 }  // namespace
 
@@ -31,9 +33,13 @@ std::string encode_bare(ByteView bytes) {
   return out;
 }
 
-std::string encode(ByteView bytes) { return "0x" + encode_bare(bytes); }
+std::string encode(ByteView bytes) {
+  return "0x" + encode_bare(bytes);
+}
 
-std::string encode(const Hash32& hash) { return encode(ByteView(hash)); }
+std::string encode(const Hash32& hash) {
+  return encode(ByteView(hash));
+}
 
 std::optional<Bytes> decode(std::string_view text) {
   if (!has_prefix(text)) return std::nullopt;

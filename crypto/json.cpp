@@ -72,10 +72,11 @@ class DomBuilder {
     return true;
   }
 
-  bool parse_error(std::size_t position, const std::string& /*last_token*/, const nlohmann::detail::exception& error) {
+  bool parse_error(std::size_t position, const std::string& /*last_token*/,
+                   const nlohmann::detail::exception& error) {
     // Byte offset of the lexer's position: the first byte that could not be read as JSON.
-    return fail(invalid("malformed-json",
-                        "not valid JSON at byte " + std::to_string(position) + ": " + parse_error_reason(error.what())));
+    return fail(invalid("malformed-json", "not valid JSON at byte " + std::to_string(position) + ": " +
+                                              parse_error_reason(error.what())));
   }
 
   const std::optional<Problem>& problem() const { return problem_; }
@@ -194,7 +195,8 @@ void write_number(const Json& value, std::string& out) {
     out += number <= exact_limit ? std::to_string(number) : ecmascript_number(static_cast<double>(number));
   } else if (value.is_number_integer()) {
     const auto number = value.get<std::int64_t>();
-    const std::uint64_t magnitude = number < 0 ? 0 - static_cast<std::uint64_t>(number) : static_cast<std::uint64_t>(number);
+    const std::uint64_t magnitude =
+        number < 0 ? 0 - static_cast<std::uint64_t>(number) : static_cast<std::uint64_t>(number);
     out += magnitude <= exact_limit ? std::to_string(number) : ecmascript_number(static_cast<double>(number));
   } else {
     out += ecmascript_number(value.get<double>());
@@ -262,14 +264,15 @@ void write_canonical(const Json& value, std::string& out, std::size_t depth) {
 
 Result<Json> read(std::string_view text, const ReadOptions& options) {
   if (text.size() > options.max_bytes) {
-    return invalid("too-large", "JSON input of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
-                                    std::to_string(options.max_bytes));
+    return invalid("too-large", "JSON input of " + std::to_string(text.size()) +
+                                    " bytes exceeds the limit of " + std::to_string(options.max_bytes));
   }
   DomBuilder builder(options.max_depth);
   bool parsed = false;
   try {
     // strict: exactly one value and nothing after it but whitespace.
-    parsed = Json::sax_parse(text.data(), text.data() + text.size(), &builder, nlohmann::json::input_format_t::json,
+    parsed = Json::sax_parse(text.data(), text.data() + text.size(), &builder,
+                             nlohmann::json::input_format_t::json,
                              /*strict=*/true);
   } catch (const nlohmann::json::exception& error) {
     // The SAX parser reports errors through parse_error; this is a second line of defence.
@@ -293,13 +296,27 @@ std::string quote(std::string_view utf8) {
   out.push_back('"');
   for (char c : utf8) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";
@@ -342,7 +359,7 @@ std::string ecmascript_number(double value) {
   const int k = static_cast<int>(digits.size());
   const int n = exponent + 1;
   if (k <= n && n <= 21) return digits + std::string(static_cast<std::size_t>(n - k), '0');  // step 6
-  if (0 < n && n <= 21) {  // step 7
+  if (0 < n && n <= 21) {                                                                    // step 7
     return digits.substr(0, static_cast<std::size_t>(n)) + "." + digits.substr(static_cast<std::size_t>(n));
   }
   if (-6 < n && n <= 0) return "0." + std::string(static_cast<std::size_t>(-n), '0') + digits;  // step 8

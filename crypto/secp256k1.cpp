@@ -49,7 +49,8 @@ bool is_zero(const std::uint8_t* bytes) {
 std::array<std::uint8_t, 65> serialize_uncompressed(const secp256k1_pubkey& pubkey) {
   std::array<std::uint8_t, 65> out{};
   std::size_t length = out.size();
-  const int ok = secp256k1_ec_pubkey_serialize(context(), out.data(), &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
+  const int ok =
+      secp256k1_ec_pubkey_serialize(context(), out.data(), &length, &pubkey, SECP256K1_EC_UNCOMPRESSED);
   ONEBILL_ASSERT(ok == 1 && length == out.size() && out[0] == 0x04);
   return out;
 }
@@ -61,7 +62,9 @@ Address address_of_uncompressed(const std::array<std::uint8_t, 65>& public_key) 
   return address;
 }
 
-Problem signature_problem(std::string detail) { return invalid("signature-encoding", std::move(detail)); }
+Problem signature_problem(std::string detail) {
+  return invalid("signature-encoding", std::move(detail));
+}
 
 }  // namespace
 
@@ -102,17 +105,19 @@ std::array<std::uint8_t, 65> PrivateKey::public_key() const {
   return serialize_uncompressed(pubkey);
 }
 
-Address PrivateKey::address() const { return address_of_uncompressed(public_key()); }
+Address PrivateKey::address() const {
+  return address_of_uncompressed(public_key());
+}
 
 Signature PrivateKey::sign_digest(const Hash32& digest) const {
   secp256k1_ecdsa_recoverable_signature signature;
   // A null nonce function selects RFC 6979, so the same key and digest give the same signature.
-  ONEBILL_ASSERT(secp256k1_ecdsa_sign_recoverable(context(), &signature, digest.data(), secret_.data(), nullptr,
-                                                  nullptr) == 1);
+  ONEBILL_ASSERT(secp256k1_ecdsa_sign_recoverable(context(), &signature, digest.data(), secret_.data(),
+                                                  nullptr, nullptr) == 1);
   Signature out{};
   int recovery_id = -1;
-  ONEBILL_ASSERT(
-      secp256k1_ecdsa_recoverable_signature_serialize_compact(context(), out.data(), &recovery_id, &signature) == 1);
+  ONEBILL_ASSERT(secp256k1_ecdsa_recoverable_signature_serialize_compact(context(), out.data(), &recovery_id,
+                                                                         &signature) == 1);
   ONEBILL_ASSERT(recovery_id == 0 || recovery_id == 1);
   out[64] = static_cast<std::uint8_t>(27 + recovery_id);
   // libsecp256k1 always signs with low s (EIP-2); recover_address depends on it.
@@ -120,12 +125,19 @@ Signature PrivateKey::sign_digest(const Hash32& digest) const {
   return out;
 }
 
-PrivateKey::~PrivateKey() { OPENSSL_cleanse(secret_.data(), secret_.size()); }
+PrivateKey::~PrivateKey() {
+  OPENSSL_cleanse(secret_.data(), secret_.size());
+}
 
 std::optional<Address> address_of_public_key(ByteView public_key) {
-  if (public_key.size() != 33 && public_key.size() != 65) return std::nullopt;
+  // Only the SEC 1 forms named in the header: 0x04 uncompressed or 0x02/0x03 compressed (libsecp256k1
+  // would also take the obsolete "hybrid" 0x06/0x07 form).
+  const bool uncompressed = public_key.size() == 65 && public_key[0] == 0x04;
+  const bool compressed = public_key.size() == 33 && (public_key[0] == 0x02 || public_key[0] == 0x03);
+  if (!uncompressed && !compressed) return std::nullopt;
   secp256k1_pubkey pubkey;
-  if (secp256k1_ec_pubkey_parse(context(), &pubkey, public_key.data(), public_key.size()) != 1) return std::nullopt;
+  if (secp256k1_ec_pubkey_parse(context(), &pubkey, public_key.data(), public_key.size()) != 1)
+    return std::nullopt;
   return address_of_uncompressed(serialize_uncompressed(pubkey));
 }
 
@@ -142,7 +154,8 @@ Result<Address> recover_address(const Hash32& digest, const Signature& signature
     return signature_problem("the signature's s is above n/2 (EIP-2 requires the low-s form)");
   }
   secp256k1_ecdsa_recoverable_signature parsed;
-  if (secp256k1_ecdsa_recoverable_signature_parse_compact(context(), &parsed, signature.data(), v - 27) != 1) {
+  if (secp256k1_ecdsa_recoverable_signature_parse_compact(context(), &parsed, signature.data(), v - 27) !=
+      1) {
     return signature_problem("the signature is not a valid secp256k1 signature");
   }
   secp256k1_pubkey pubkey;
@@ -163,6 +176,8 @@ Result<Signature> parse_signature(std::string_view text) {
   return out;
 }
 
-std::string signature_to_string(const Signature& signature) { return hex::encode(ByteView(signature)); }
+std::string signature_to_string(const Signature& signature) {
+  return hex::encode(ByteView(signature));
+}
 
 }  // namespace onebill

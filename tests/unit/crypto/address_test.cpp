@@ -10,11 +10,13 @@ using namespace onebill;
 namespace {
 
 std::string lowercase(std::string text) {
-  std::transform(text.begin() + 2, text.end(), text.begin() + 2, [](char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(text.begin() + 2, text.end(), text.begin() + 2,
+                 [](char c) { return static_cast<char>(std::tolower(c)); });
   return text;
 }
 std::string uppercase(std::string text) {
-  std::transform(text.begin() + 2, text.end(), text.begin() + 2, [](char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(text.begin() + 2, text.end(), text.begin() + 2,
+                 [](char c) { return static_cast<char>(std::toupper(c)); });
   return text;
 }
 
@@ -56,10 +58,11 @@ TEST_CASE("a mixed-case address with a wrong checksum is refused as address-chec
   for (const char* example : kEip55Examples) {
     std::string text = example;
     // Flip the case of the first letter: still mixed case, now a wrong checksum.
-    auto letter = std::find_if(text.begin() + 2, text.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+    auto letter = std::find_if(text.begin() + 2, text.end(),
+                               [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
     REQUIRE(letter != text.end());
     *letter = std::isupper(static_cast<unsigned char>(*letter)) ? static_cast<char>(std::tolower(*letter))
-                                                               : static_cast<char>(std::toupper(*letter));
+                                                                : static_cast<char>(std::toupper(*letter));
     auto parsed = Address::parse(text);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.problem().rule == "address-checksum");
@@ -67,9 +70,10 @@ TEST_CASE("a mixed-case address with a wrong checksum is refused as address-chec
 }
 
 TEST_CASE("an address that is not 0x plus 40 hex digits is refused as wrong-type") {
-  for (const char* text : {"", "0x", "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0X5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-                           "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAedd",
-                           "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg", " 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"}) {
+  for (const char* text :
+       {"", "0x", "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0X5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAedd",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg", " 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"}) {
     auto parsed = Address::parse(text);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.problem().rule == "wrong-type");

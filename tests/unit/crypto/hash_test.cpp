@@ -9,13 +9,16 @@ using namespace onebill;
 
 TEST_CASE("keccak256 is Ethereum's Keccak-256 (original padding), known answers for \"\" and \"abc\"") {
   CHECK(hex::encode(keccak256("")) == "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
-  CHECK(hex::encode(keccak256("abc")) == "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+  CHECK(hex::encode(keccak256("abc")) ==
+        "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
   // Not NIST SHA3-256, whose "abc" answer is 3a985da7...
-  CHECK(hex::encode(keccak256("abc")) != "0x3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
+  CHECK(hex::encode(keccak256("abc")) !=
+        "0x3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
 }
 
 TEST_CASE("keccak256 of input spanning several 136-byte blocks matches the known answer") {
-  // 200 bytes of 'a', the exact rate (136 bytes) and one byte short of it; answers computed with ethers' keccak256.
+  // 200 bytes of 'a', the exact rate (136 bytes) and one byte short of it; answers computed with ethers'
+  // keccak256.
   CHECK(hex::encode(keccak256(std::string(200, 'a'))) ==
         "0x96ea54061def936c4be90b518992fdc6f12f535068a256229aca54267b4d084d");
   CHECK(hex::encode(keccak256(std::string(136, 'a'))) ==

@@ -21,12 +21,12 @@ TEST_CASE("hex decodes 0x plus an even number of digits in either case") {
 
 TEST_CASE("hex decoding refuses anything else") {
   CHECK_FALSE(hex::decode(""));
-  CHECK_FALSE(hex::decode("abcd"));        // no prefix
-  CHECK_FALSE(hex::decode("0X abcd"));     // wrong prefix
-  CHECK_FALSE(hex::decode("0Xabcd"));      // uppercase X
-  CHECK_FALSE(hex::decode("0xabc"));       // odd length
-  CHECK_FALSE(hex::decode("0xzz"));        // not hex
-  CHECK_FALSE(hex::decode("0x ab"));       // whitespace
+  CHECK_FALSE(hex::decode("abcd"));     // no prefix
+  CHECK_FALSE(hex::decode("0X abcd"));  // wrong prefix
+  CHECK_FALSE(hex::decode("0Xabcd"));   // uppercase X
+  CHECK_FALSE(hex::decode("0xabc"));    // odd length
+  CHECK_FALSE(hex::decode("0xzz"));     // not hex
+  CHECK_FALSE(hex::decode("0x ab"));    // whitespace
   CHECK_FALSE(hex::decode("0xab "));
   CHECK_FALSE(hex::decode("0x-1"));
   CHECK_FALSE(hex::decode(std::string_view("0xa\0", 4)));

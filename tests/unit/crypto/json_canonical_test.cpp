@@ -39,7 +39,8 @@ TEST_CASE("canonical JSON has no whitespace and keeps array order") {
 TEST_CASE("canonical integers beyond 2^53 print as JavaScript prints the nearest double") {
   auto value = json::read("[9007199254740992, 9007199254740993, 18446744073709551615, -9223372036854775808]");
   REQUIRE(value.ok());
-  CHECK(json::canonical(*value) == "[9007199254740992,9007199254740992,18446744073709552000,-9223372036854776000]");
+  CHECK(json::canonical(*value) ==
+        "[9007199254740992,9007199254740992,18446744073709552000,-9223372036854776000]");
   CHECK(json::canonical(nlohmann::json(std::uint64_t{42})) == "42");
   CHECK(json::canonical(nlohmann::json(std::int64_t{-42})) == "-42");
 }
@@ -115,4 +116,12 @@ TEST_CASE("ecmascript_number follows Number::toString (RFC 8785 Appendix B and m
     CAPTURE(expected);
     CHECK(json::ecmascript_number(value) == expected);
   }
+}
+
+TEST_CASE("canonical JSON writes the deepest nesting json::read accepts") {
+  const std::string deepest =
+      std::string(limits::max_json_depth, '[') + std::string(limits::max_json_depth, ']');
+  auto value = json::read(deepest);
+  REQUIRE(value.ok());
+  CHECK(json::canonical(*value) == deepest);
 }

@@ -13,7 +13,9 @@ std::string refusal(std::string_view text, const json::ReadOptions& options = {}
   return result.ok() ? std::string("accepted") : result.problem().rule;
 }
 
-std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
 
 std::string nested_objects(std::size_t depth) {
   std::string text;
@@ -86,15 +88,25 @@ TEST_CASE("a 100,000-deep array is refused as too-deep without crashing") {
 TEST_CASE("input longer than max_bytes is refused as too-large before parsing") {
   json::ReadOptions small;
   small.max_bytes = 10;
-  CHECK(refusal("[1,2,3,4,5]", small) == "too-large");  // 11 bytes
-  CHECK(refusal("[1,2,3,4 ]", small) == "accepted");    // 10 bytes
+  CHECK(refusal("[1,2,3,4,5]", small) == "too-large");   // 11 bytes
+  CHECK(refusal("[1,2,3,4 ]", small) == "accepted");     // 10 bytes
   CHECK(refusal("[[[[[[[[[[[[", small) == "too-large");  // size is checked first
 }
 
 TEST_CASE("anything but exactly one JSON value is refused as malformed-json naming the byte offset") {
-  for (const char* text : {"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "'a'", "[1] x", "[1][2]",
-                           "1 2", "{\"a\":1}}", "nul", "NaN", "Infinity", "-", "01", "1.", ".5", "+1", "1e", "0x10",
-                           "[1] // comment", "/* c */ 1", "{\"a\":1e400}"}) {
+  for (const char* text : {"",           " ",
+                           "{",          "}",
+                           "[1,]",       "{\"a\":1,}",
+                           "{\"a\" 1}",  "{a:1}",
+                           "'a'",        "[1] x",
+                           "[1][2]",     "1 2",
+                           "{\"a\":1}}", "nul",
+                           "NaN",        "Infinity",
+                           "-",          "01",
+                           "1.",         ".5",
+                           "+1",         "1e",
+                           "0x10",       "[1] // comment",
+                           "/* c */ 1",  "{\"a\":1e400}"}) {
     CAPTURE(text);
     auto result = json::read(text);
     REQUIRE_FALSE(result.ok());
@@ -106,12 +118,12 @@ TEST_CASE("anything but exactly one JSON value is refused as malformed-json nami
 }
 
 TEST_CASE("invalid UTF-8 is refused as malformed-json") {
-  for (std::string_view text : {std::string_view("\"\xff\""), std::string_view("\"\xc0\xaf\""),  // overlong '/'
-                                std::string_view("\"\xe9\x87\""),                                // truncated
-                                std::string_view("\"\xed\xa0\x80\""),                            // a surrogate in UTF-8
-                                std::string_view("\"\xf4\x90\x80\x80\""),                        // above U+10FFFF
-                                std::string_view("{\"\x80\":1}"), std::string_view("\xff"),
-                                std::string_view("[\"a\0b\"]", 7)}) {
+  for (std::string_view text :
+       {std::string_view("\"\xff\""), std::string_view("\"\xc0\xaf\""),  // overlong '/'
+        std::string_view("\"\xe9\x87\""),                                // truncated
+        std::string_view("\"\xed\xa0\x80\""),                            // a surrogate in UTF-8
+        std::string_view("\"\xf4\x90\x80\x80\""),                        // above U+10FFFF
+        std::string_view("{\"\x80\":1}"), std::string_view("\xff"), std::string_view("[\"a\0b\"]", 7)}) {
     auto result = json::read(text);
     REQUIRE_FALSE(result.ok());
     CHECK(result.problem().rule == "malformed-json");
@@ -121,7 +133,8 @@ TEST_CASE("invalid UTF-8 is refused as malformed-json") {
 }
 
 TEST_CASE("a lone surrogate escape is refused as malformed-json") {
-  for (const char* text : {R"("\ud800")", R"("\udc00")", R"("\ud800\u0041")", R"("\ud800x")", R"({"\udfff":1})"}) {
+  for (const char* text :
+       {R"("\ud800")", R"("\udc00")", R"("\ud800\u0041")", R"("\ud800x")", R"({"\udfff":1})"}) {
     CAPTURE(text);
     CHECK(refusal(text) == "malformed-json");
   }
@@ -132,4 +145,11 @@ TEST_CASE("an unescaped control character in a string is refused as malformed-js
   CHECK(refusal("\"a\tb\"") == "malformed-json");
   CHECK(refusal("\"a\nb\"") == "malformed-json");
   CHECK(refusal(R"("a\tb")") == "accepted");
+}
+
+TEST_CASE("a UTF-8 byte order mark before the value is ignored, as RFC 8259 section 8.1 allows") {
+  auto value = json::read("\xef\xbb\xbf{\"a\":1}");
+  REQUIRE(value.ok());
+  CHECK((*value)["a"] == 1);
+  CHECK(refusal("{\"a\":1}\xef\xbb\xbf") == "malformed-json");  // only at the start
 }

@@ -27,13 +27,17 @@ std::vector<SignedVector> signed_vectors() {
       {"transfer-ascii",
        "OneBill transaction v1\n"
        R"({"body":{"bill":"0xabababababababababababababababababababababababababababababababab","to":"0x00000000000000000000000000000000000000aa"},"chain":"onebill-demo","from":"0x2c7536E3605D9C16a7a3D7b1898e529396a65c23","nonce":0,"type":"bill.transfer_holder"})",
-       "0xa6f13da718ca177f4405eb01c3d848e5a9a0887891dc4c37f7baa6645443b1053c4a1a3abec60cd2f6640bd6b4d1c6829bab453f3decc4cda3a5c7c6e0dd45ce1b",
-       "0xa6f13da718ca177f4405eb01c3d848e5a9a0887891dc4c37f7baa6645443b105c3b5e5c54139f32d099bf4294b2e397c1f0397a7715bdb6e1c2c96c5ef58fb731c"},
+       "0xa6f13da718ca177f4405eb01c3d848e5a9a0887891dc4c37f7baa6645443b1053c4a1a3abec60cd2f6640bd6b4d1c6829ba"
+       "b453f3decc4cda3a5c7c6e0dd45ce1b",
+       "0xa6f13da718ca177f4405eb01c3d848e5a9a0887891dc4c37f7baa6645443b105c3b5e5c54139f32d099bf4294b2e397c1f0"
+       "397a7715bdb6e1c2c96c5ef58fb731c"},
       {"transfer-unicode-remark",
        "OneBill transaction v1\n"
        R"({"body":{"bill":"0xabababababababababababababababababababababababababababababababab","remark":"重庆 → Singapore 🚢","to":"0x00000000000000000000000000000000000000aa"},"chain":"onebill-demo","from":"0x2c7536E3605D9C16a7a3D7b1898e529396a65c23","nonce":7,"type":"bill.transfer_holder"})",
-       "0xaf744103b8065a46a1c7e799f29ddbb1a23e1c75310234b7614b72e804c63e87793d513b5626a51971439cdfcbc1ac2c76d84ac1addeef96c8c6cf697d1bcd251b",
-       "0xaf744103b8065a46a1c7e799f29ddbb1a23e1c75310234b7614b72e804c63e8786c2aec4a9d95ae68ebc6320343e53d243d692250169b0a4f70b8f23531a741c1c"},
+       "0xaf744103b8065a46a1c7e799f29ddbb1a23e1c75310234b7614b72e804c63e87793d513b5626a51971439cdfcbc1ac2c76d"
+       "84ac1addeef96c8c6cf697d1bcd251b",
+       "0xaf744103b8065a46a1c7e799f29ddbb1a23e1c75310234b7614b72e804c63e8786c2aec4a9d95ae68ebc6320343e53d243d"
+       "692250169b0a4f70b8f23531a741c1c"},
   };
 }
 
@@ -118,8 +122,8 @@ TEST_CASE("a signature's text is 0x plus 130 lowercase hex digits and nothing el
   CHECK(parse_signature(sig).ok());
   std::string upper = sig;
   for (std::size_t i = 2; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
-  for (const std::string& text : {upper, sig.substr(2), sig.substr(0, 130), sig + "00", sig + " ", std::string("0x"),
-                                  "0X" + sig.substr(2)}) {
+  for (const std::string& text : {upper, sig.substr(2), sig.substr(0, 130), sig + "00", sig + " ",
+                                  std::string("0x"), "0X" + sig.substr(2)}) {
     auto parsed = parse_signature(text);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.problem().rule == "signature-encoding");
@@ -130,8 +134,9 @@ TEST_CASE("a signature's text is 0x plus 130 lowercase hex digits and nothing el
 TEST_CASE("a private key must be 32 bytes, nonzero and below n") {
   CHECK(PrivateKey::from_bytes(Bytes(31, 1)).problem().rule == "invalid-key");
   CHECK(PrivateKey::from_bytes(Bytes(32, 0)).problem().rule == "invalid-key");
-  CHECK(PrivateKey::from_hex("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141").problem().rule ==
-        "invalid-key");
+  CHECK(PrivateKey::from_hex("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
+            .problem()
+            .rule == "invalid-key");
   CHECK(PrivateKey::from_hex("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140").ok());
   CHECK_FALSE(PrivateKey::from_hex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318").ok());
   CHECK_FALSE(PrivateKey::from_hex("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f3623").ok());
@@ -140,6 +145,10 @@ TEST_CASE("a private key must be 32 bytes, nonzero and below n") {
 TEST_CASE("a public key that is not a curve point has no address") {
   CHECK_FALSE(address_of_public_key(Bytes(65, 0)));
   CHECK_FALSE(address_of_public_key(Bytes(64, 4)));
+  // The obsolete hybrid form (0x06/0x07) of a real point is not accepted either.
+  auto hybrid = test_key().public_key();
+  hybrid[0] = (hybrid[64] & 1) ? 0x07 : 0x06;
+  CHECK_FALSE(address_of_public_key(hybrid));
   const auto compressed_and_uncompressed_agree = [] {
     const PrivateKey key = test_key();
     auto full = key.public_key();
