@@ -27,6 +27,9 @@ Result<Json> read(std::string_view text, const ReadOptions& options = {});
 
 // RFC 8785 canonical form: object members sorted by the UTF-16 code units of their keys, no
 // whitespace, strings escaped as ECMAScript JSON.stringify does, numbers by ECMAScript Number::toString.
+// Integers of magnitude above 2^53 print as JavaScript prints them (the nearest double, e.g.
+// 18446744073709551615 → "18446744073709552000"), as RFC 8785 requires; OneBill's own canonical
+// integers stay below 2^53, so this only matters for foreign JSON.
 // Precondition: depth ≤ limits::max_json_depth (true for anything `read` returned).
 std::string canonical(const Json& value);
 
