@@ -41,12 +41,15 @@ int write_new_key(const KeyOptions& options, const PrivateKey& key) {
   if (!passphrase) return report(passphrase.problem());
   const Status written = write_encrypted_key_file(options.out, key, *passphrase);
   if (!written.ok()) return report(written.problem());
-  std::cerr << "wrote " << options.out << " (Web3 Secret Storage v3, scrypt, mode 0600); keep the passphrase safe\n";
+  std::cerr << "wrote " << options.out
+            << " (Web3 Secret Storage v3, scrypt, mode 0600); keep the passphrase safe\n";
   print_address(key.address(), options.out, options.json_output);
   return exit_ok;
 }
 
-int run_new(const KeyOptions& options) { return write_new_key(options, PrivateKey::generate()); }
+int run_new(const KeyOptions& options) {
+  return write_new_key(options, PrivateKey::generate());
+}
 
 // The private key on stdin: 64 hex digits with or without 0x, surrounding white space ignored. Never an
 // argument, which other users could read in the process list and which lands in shell history.
@@ -83,33 +86,42 @@ void add_key_commands(CLI::App& root, CommandContext& context) {
   CLI::App* key = root.add_subcommand(
       "key",
       "Create, import and show participant keys. Key files are Web3 Secret Storage v3 (scrypt, aes-128-ctr), "
-      "the format of geth and ethers (ethers.Wallet.fromEncryptedJson opens them); they are created with mode "
+      "the format of geth and ethers (ethers.Wallet.fromEncryptedJson opens them); they are created with "
+      "mode "
       "0600 and never overwritten");
   key->require_subcommand(1);
   auto options = std::make_shared<KeyOptions>();
 
-  CLI::App* create = key->add_subcommand("new", "Generate a key from the OS random source, write it encrypted, "
-                                                "print its address");
+  CLI::App* create = key->add_subcommand("new",
+                                         "Generate a key from the OS random source, write it encrypted, "
+                                         "print its address");
   create->add_option("--out", options->out, "Key file to create (must not exist)")->required();
-  create->add_option("--passphrase-file", options->passphrase_file, passphrase_help)->check(CLI::ExistingFile);
+  create->add_option("--passphrase-file", options->passphrase_file, passphrase_help)
+      ->check(CLI::ExistingFile);
   create->add_flag("--json", options->json_output, "Print {\"address\",\"file\"} as JSON");
   create->callback([&context, options] { context.run = [options] { return run_new(*options); }; });
 
   CLI::App* import = key->add_subcommand(
-      "import", "Read a private key (64 hex digits, with or without 0x) from stdin, write it encrypted, print its "
-                "address. Example: onebill key import --out me.json < secret.hex");
+      "import",
+      "Read a private key (64 hex digits, with or without 0x) from stdin, write it encrypted, print its "
+      "address. Example: onebill key import --out me.json < secret.hex");
   import->add_option("--out", options->out, "Key file to create (must not exist)")->required();
-  import->add_option("--passphrase-file", options->passphrase_file, passphrase_help)->check(CLI::ExistingFile);
+  import->add_option("--passphrase-file", options->passphrase_file, passphrase_help)
+      ->check(CLI::ExistingFile);
   import->add_flag("--json", options->json_output, "Print {\"address\",\"file\"} as JSON");
-  import->callback([&context, options] { context.run = [options] { return run_import(*options); }; });
+  import->callback([&context, options] { context.run = [options] { return run_import(*options);
+};
+}  // namespace onebill::api::cli
+);
 
-  CLI::App* show = key->add_subcommand(
-      "show", "Print the address of a key file, encrypted (needs the passphrase) or a plaintext demo key from "
-              "`onebill init`. Refuses a file open to group or others, or whose address is not its key's");
-  show->add_option("file", options->file, "The key file")->required();
-  show->add_option("--passphrase-file", options->passphrase_file, passphrase_help)->check(CLI::ExistingFile);
-  show->add_flag("--json", options->json_output, "Print {\"address\",\"file\"} as JSON");
-  show->callback([&context, options] { context.run = [options] { return run_show(*options); }; });
+CLI::App* show = key->add_subcommand(
+    "show",
+    "Print the address of a key file, encrypted (needs the passphrase) or a plaintext demo key from "
+    "`onebill init`. Refuses a file open to group or others, or whose address is not its key's");
+show->add_option("file", options->file, "The key file")->required();
+show->add_option("--passphrase-file", options->passphrase_file, passphrase_help)->check(CLI::ExistingFile);
+show->add_flag("--json", options->json_output, "Print {\"address\",\"file\"} as JSON");
+show->callback([&context, options] { context.run = [options] { return run_show(*options); }; });
 }
 
 }  // namespace onebill::api::cli

@@ -76,10 +76,13 @@ Result<std::filesystem::path> signer_key_path(const TxOptions& options) {
     if (home.empty()) return invalid("no-key", "--as NAME needs --home DIR or ONEBILL_HOME");
     return std::filesystem::path(home) / "keys" / (options.as_name + ".json");
   }
-  return invalid("no-key", "give the signer's key: --key FILE (or ONEBILL_KEY), or --as NAME with --home DIR");
+  return invalid("no-key",
+                 "give the signer's key: --key FILE (or ONEBILL_KEY), or --as NAME with --home DIR");
 }
 
-void print_wire(const Json& wire) { std::cout << json::canonical(wire) << "\n"; }
+void print_wire(const Json& wire) {
+  std::cout << json::canonical(wire) << "\n";
+}
 
 int run_sign(const TxOptions& options) {
   auto path = signer_key_path(options);
@@ -184,15 +187,19 @@ std::string types_help() {
 void add_content_options(CLI::App* command, TxOptions& options) {
   command->add_option("--chain", options.chain, "Chain id, as in the genesis (e.g. onebill-demo-3fa91c)")
       ->required();
-  command->add_option("--nonce", options.nonce,
-                      "The signer's sequence number, from 0 (a node's GET /v1/participants/ADDR says pending_nonce)")
+  command
+      ->add_option(
+          "--nonce", options.nonce,
+          "The signer's sequence number, from 0 (a node's GET /v1/participants/ADDR says pending_nonce)")
       ->required();
   command->add_option("--type", options.type, types_help())->required();
-  command->add_option("--body", options.body,
-                      "The body as JSON, e.g. '{\"bill\":\"0x…\",\"to\":\"0x…\"}'; '-' reads it from stdin")
+  command
+      ->add_option("--body", options.body,
+                   "The body as JSON, e.g. '{\"bill\":\"0x…\",\"to\":\"0x…\"}'; '-' reads it from stdin")
       ->required();
-  command->add_option("--expires-ms", options.expires_ms,
-                      "Block time (Unix ms) after which the transaction is refused")
+  command
+      ->add_option("--expires-ms", options.expires_ms,
+                   "Block time (Unix ms) after which the transaction is refused")
       ->each([&options](const std::string&) { options.has_expires_ms = true; });
 }
 
@@ -200,25 +207,30 @@ void add_content_options(CLI::App* command, TxOptions& options) {
 
 void add_tx_commands(CLI::App& root, CommandContext& context) {
   CLI::App* tx = root.add_subcommand(
-      "tx", "Build, sign and verify transactions offline (DESIGN §3): signing text = \"OneBill transaction v1\\n\" "
-            "+ RFC 8785 JSON, signature = EIP-191 personal_sign, id = keccak256 of the signing text");
+      "tx",
+      "Build, sign and verify transactions offline (DESIGN §3): signing text = \"OneBill transaction v1\\n\" "
+      "+ RFC 8785 JSON, signature = EIP-191 personal_sign, id = keccak256 of the signing text");
   tx->require_subcommand(1);
   auto options = std::make_shared<TxOptions>();
   const char* const passphrase_help =
       "File holding the passphrase of an encrypted key (else ONEBILL_PASSPHRASE)";
 
-  CLI::App* sign = tx->add_subcommand("sign", "Sign a transaction with a key file and print the signed wire JSON");
+  CLI::App* sign =
+      tx->add_subcommand("sign", "Sign a transaction with a key file and print the signed wire JSON");
   add_content_options(sign, *options);
   sign->add_option("--key", options->key_file, "The signer's key file")->envname("ONEBILL_KEY");
-  sign->add_option("--as", options->as_name, "Sign with the key NAME.json in the keys/ of --home (demo homes)");
-  sign->add_option("--home", options->home, "Home made by `onebill init` (for --as)")->envname("ONEBILL_HOME");
+  sign->add_option("--as", options->as_name,
+                   "Sign with the key NAME.json in the keys/ of --home (demo homes)");
+  sign->add_option("--home", options->home, "Home made by `onebill init` (for --as)")
+      ->envname("ONEBILL_HOME");
   sign->add_option("--passphrase-file", options->passphrase_file, passphrase_help)->check(CLI::ExistingFile);
   sign->callback([&context, options] { context.run = [options] { return run_sign(*options); }; });
 
   CLI::App* build = tx->add_subcommand(
       "build",
       "Print the signing text of a transaction, exactly (no newline added), for an HSM or hardware wallet to "
-      "sign with personal_sign; then complete it with `onebill tx attach`. Example: onebill tx build --json ... "
+      "sign with personal_sign; then complete it with `onebill tx attach`. Example: onebill tx build --json "
+      "... "
       "> unsigned.json; onebill tx attach --sig 0x... < unsigned.json");
   add_content_options(build, *options);
   build->add_option("--from", options->from, "The signer's address")->required();
@@ -227,21 +239,27 @@ void add_tx_commands(CLI::App& root, CommandContext& context) {
   build->callback([&context, options] { context.run = [options] { return run_build(*options); }; });
 
   CLI::App* attach = tx->add_subcommand(
-      "attach", "Read an unsigned transaction object (from `onebill tx build --json`) on stdin, add the signature "
-                "and print the signed wire JSON; refuses a signature that does not recover `from`");
-  attach->add_option("--sig", options->sig, "The signature: 0x + 130 lowercase hex (r, s, v; low s; v 27 or 28)")
+      "attach",
+      "Read an unsigned transaction object (from `onebill tx build --json`) on stdin, add the signature "
+      "and print the signed wire JSON; refuses a signature that does not recover `from`");
+  attach
+      ->add_option("--sig", options->sig,
+                   "The signature: 0x + 130 lowercase hex (r, s, v; low s; v 27 or 28)")
       ->required();
   attach->callback([&context, options] { context.run = [options] { return run_attach(*options); }; });
 
   CLI::App* verify = tx->add_subcommand(
-      "verify", "Read a signed transaction on stdin, check its form and signature, print the signer and the id. "
-                "Exit 0 if valid, 1 if not (the broken rule on stderr)");
+      "verify",
+      "Read a signed transaction on stdin, check its form and signature, print the signer and the id. "
+      "Exit 0 if valid, 1 if not (the broken rule on stderr)");
   verify->add_option("--chain", options->expected_chain, "Also refuse a transaction for another chain");
-  verify->add_flag("--json", options->json_output,
-                   "Print {\"valid\",\"signer\",\"id\",\"type\",\"nonce\"} or {\"valid\":false,\"rule\",\"detail\"}");
-  verify->add_flag("--each-line", options->each_line,
-                   "Verify one transaction per line of stdin, printing one JSON verdict per line; exit 0 only if "
-                   "all are valid");
+  verify->add_flag(
+      "--json", options->json_output,
+      "Print {\"valid\",\"signer\",\"id\",\"type\",\"nonce\"} or {\"valid\":false,\"rule\",\"detail\"}");
+  verify->add_flag(
+      "--each-line", options->each_line,
+      "Verify one transaction per line of stdin, printing one JSON verdict per line; exit 0 only if "
+      "all are valid");
   verify->callback([&context, options] { context.run = [options] { return run_verify(*options); }; });
 }
 

@@ -57,7 +57,8 @@ Status write_all(int fd, std::string_view text) {
 
 // Syncs the directory entry of a new file, so a crash cannot lose a key that was reported written.
 void sync_parent_directory(const std::filesystem::path& path) {
-  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const std::filesystem::path parent =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   ::fsync(fd);
@@ -69,7 +70,8 @@ Status create_exclusive(const std::filesystem::path& path, std::string_view text
   const int raw_fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (raw_fd < 0) {
     if (errno == EEXIST) {
-      return invalid("key-file-exists", path.string() + " already exists; OneBill never overwrites a key file");
+      return invalid("key-file-exists",
+                     path.string() + " already exists; OneBill never overwrites a key file");
     }
     return io_problem("cannot create", path, errno);
   }
@@ -93,7 +95,8 @@ Result<std::string> read_private_file(const std::filesystem::path& path) {
   FileDescriptor fd(raw_fd);
   struct stat status {};
   if (::fstat(fd.get(), &status) != 0) return io_problem("cannot stat", path, errno);
-  if (!S_ISREG(status.st_mode)) return invalid("malformed-key-file", path.string() + " is not a regular file");
+  if (!S_ISREG(status.st_mode))
+    return invalid("malformed-key-file", path.string() + " is not a regular file");
   if ((status.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
@@ -143,8 +146,8 @@ Result<PrivateKey> parse_plaintext(std::string_view text, const std::filesystem:
   auto address = Address::parse(file.at("address").get_ref<const std::string&>());
   if (!address) return invalid("malformed-key-file", where + "address: " + address.problem().detail);
   if (*address != key->address()) {
-    return invalid("key-address-mismatch", where + "the file says " + address->to_string() + " but its key is " +
-                                               key->address().to_string());
+    return invalid("key-address-mismatch", where + "the file says " + address->to_string() +
+                                               " but its key is " + key->address().to_string());
   }
   return key;
 }
@@ -154,16 +157,18 @@ Result<PrivateKey> parse_plaintext(std::string_view text, const std::filesystem:
 std::string plaintext_key_file_text(const PrivateKey& key) {
   std::string address = key.address().to_string();
   for (char& c : address) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const Json file = {{"address", address}, {"insecure", true}, {"private_key", hex::encode(ByteView(key.secret()))}};
+  const Json file = {
+      {"address", address}, {"insecure", true}, {"private_key", hex::encode(ByteView(key.secret()))}};
   return json::canonical(file) + "\n";
 }
 
-Status write_encrypted_key_file(const std::filesystem::path& path, const PrivateKey& key, std::string_view passphrase,
-                                const keystore::EncryptOptions& options) {
+Status write_encrypted_key_file(const std::filesystem::path& path, const PrivateKey& key,
+                                std::string_view passphrase, const keystore::EncryptOptions& options) {
   if (passphrase.empty()) return invalid("no-passphrase", "an empty passphrase protects nothing; choose one");
   // Checked before the slow scrypt, so an existing file fails at once.
   std::error_code error;
-  if (std::filesystem::symlink_status(path, error).type() != std::filesystem::file_type::not_found && !error) {
+  if (std::filesystem::symlink_status(path, error).type() != std::filesystem::file_type::not_found &&
+      !error) {
     return invalid("key-file-exists", path.string() + " already exists; OneBill never overwrites a key file");
   }
   return create_exclusive(path, keystore::encrypt(key, passphrase, options) + "\n");
@@ -187,7 +192,8 @@ Result<PrivateKey> read_key_file(const std::filesystem::path& path,
   auto passphrase = read_passphrase(passphrase_file);
   if (!passphrase) return passphrase.problem();
   auto key = keystore::decrypt(*text, *passphrase);
-  if (!key) return Problem{key.problem().rule, path.string() + ": " + key.problem().detail, key.problem().kind};
+  if (!key)
+    return Problem{key.problem().rule, path.string() + ": " + key.problem().detail, key.problem().kind};
   return key;
 }
 
@@ -215,7 +221,8 @@ Result<std::string> read_passphrase(const std::optional<std::filesystem::path>& 
     }
     return passphrase;
   }
-  if (const char* from_environment = std::getenv(passphrase_environment_variable)) return std::string(from_environment);
+  if (const char* from_environment = std::getenv(passphrase_environment_variable))
+    return std::string(from_environment);
   return invalid("no-passphrase", "the key file is encrypted: give --passphrase-file FILE or set " +
                                       std::string(passphrase_environment_variable));
 }

@@ -36,8 +36,8 @@ inline constexpr const char* passphrase_environment_variable = "ONEBILL_PASSPHRA
 //   key-file-io           (local fault) the file system failed: missing file, no space, ...
 
 // Writes the key encrypted under `passphrase` (not empty). `options` lowers the scrypt cost in tests only.
-Status write_encrypted_key_file(const std::filesystem::path& path, const PrivateKey& key, std::string_view passphrase,
-                                const keystore::EncryptOptions& options = {});
+Status write_encrypted_key_file(const std::filesystem::path& path, const PrivateKey& key,
+                                std::string_view passphrase, const keystore::EncryptOptions& options = {});
 
 // Writes the plaintext form. For demo participants and validator keys only.
 Status write_plaintext_key_file(const std::filesystem::path& path, const PrivateKey& key);

@@ -30,9 +30,13 @@ struct SecretBytes {
   ~SecretBytes() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 };
 
-Problem malformed(const std::string& detail) { return invalid("malformed-key-file", detail); }
+Problem malformed(const std::string& detail) {
+  return invalid("malformed-key-file", detail);
+}
 
-std::string bare_hex(ByteView bytes) { return hex::encode_bare(bytes); }
+std::string bare_hex(ByteView bytes) {
+  return hex::encode_bare(bytes);
+}
 
 // Hex with or without 0x, either case (wallets differ).
 std::optional<Bytes> decode_loose_hex(const std::string& text) {
@@ -53,8 +57,8 @@ bool scrypt_within_bounds(std::uint64_t n, std::uint64_t r, std::uint64_t p) {
   return 128 * n * r <= limits::max_keystore_scrypt_memory_bytes;
 }
 
-Status derive_scrypt(std::string_view passphrase, ByteView salt, std::uint64_t n, std::uint64_t r, std::uint64_t p,
-                     std::array<std::uint8_t, derived_key_bytes>& out) {
+Status derive_scrypt(std::string_view passphrase, ByteView salt, std::uint64_t n, std::uint64_t r,
+                     std::uint64_t p, std::array<std::uint8_t, derived_key_bytes>& out) {
   ONEBILL_ASSERT(scrypt_within_bounds(n, r, p));
   const int ok = EVP_PBE_scrypt(passphrase.data(), passphrase.size(), salt.data(), salt.size(), n, r, p,
                                 scrypt_memory_bytes(n, r, p) + 4096, out.data(), out.size());
@@ -95,8 +99,8 @@ std::string uuid_v4() {
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
   const std::string digits = hex::encode_bare(bytes);
-  return digits.substr(0, 8) + "-" + digits.substr(8, 4) + "-" + digits.substr(12, 4) + "-" + digits.substr(16, 4) +
-         "-" + digits.substr(20);
+  return digits.substr(0, 8) + "-" + digits.substr(8, 4) + "-" + digits.substr(12, 4) + "-" +
+         digits.substr(16, 4) + "-" + digits.substr(20);
 }
 
 // Member lookup, ASCII case-insensitive as ethers does ("Crypto" and "crypto"); more than one match is
@@ -111,7 +115,8 @@ Result<const Json*> member(const Json& object, std::string_view name, const std:
       equal = std::tolower(static_cast<unsigned char>(key[i])) == name[i];
     }
     if (!equal) continue;
-    if (found != nullptr) return malformed(where + " has \"" + std::string(name) + "\" twice in different case");
+    if (found != nullptr)
+      return malformed(where + " has \"" + std::string(name) + "\" twice in different case");
     found = &value;
   }
   if (found == nullptr) return malformed(where + " has no \"" + std::string(name) + "\"");
@@ -136,11 +141,13 @@ Result<Bytes> hex_member(const Json& object, std::string_view name, const std::s
 Result<std::uint64_t> integer_member(const Json& object, std::string_view name, const std::string& where) {
   auto found = member(object, name, where);
   if (!found) return found.problem();
-  if (!(*found)->is_number_unsigned()) return malformed(where + "." + std::string(name) + " is not a whole number");
+  if (!(*found)->is_number_unsigned())
+    return malformed(where + "." + std::string(name) + " is not a whole number");
   return (*found)->get<std::uint64_t>();
 }
 
-Status derive_key(const Json& crypto, std::string_view passphrase, std::array<std::uint8_t, derived_key_bytes>& out) {
+Status derive_key(const Json& crypto, std::string_view passphrase,
+                  std::array<std::uint8_t, derived_key_bytes>& out) {
   auto kdf = string_member(crypto, "kdf", "crypto");
   if (!kdf) return kdf.problem();
   auto found_params = member(crypto, "kdfparams", "crypto");
@@ -161,8 +168,9 @@ Status derive_key(const Json& crypto, std::string_view passphrase, std::array<st
     auto p = integer_member(params, "p", "kdfparams");
     if (!p) return p.problem();
     if (!scrypt_within_bounds(*n, *r, *p)) {
-      return malformed("scrypt parameters out of bounds: n must be a power of two up to 2^20, 128*n*r at most "
-                       "1 GiB, p at most 16");
+      return malformed(
+          "scrypt parameters out of bounds: n must be a power of two up to 2^20, 128*n*r at most "
+          "1 GiB, p at most 16");
     }
     return derive_scrypt(passphrase, *salt, *n, *r, *p, out);
   }
@@ -274,12 +282,13 @@ Result<PrivateKey> decrypt(std::string_view json_text, std::string_view passphra
     if (!(*address_member)->is_string()) return malformed("address is not a string");
     std::string text = (*address_member)->get<std::string>();
     if (!text.starts_with("0x")) text = "0x" + text;
-    for (std::size_t i = 2; i < text.size(); ++i) text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+    for (std::size_t i = 2; i < text.size(); ++i)
+      text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
     auto address = Address::parse(text);
     if (!address) return malformed("address is not 40 hex digits");
     if (*address != key->address()) {
       return invalid("key-address-mismatch", "the file says " + address->to_string() + " but its key is " +
-                                                  key->address().to_string());
+                                                 key->address().to_string());
     }
   }
   return key;

@@ -85,7 +85,7 @@ constexpr Field leg_fields[] = {
 };
 
 constexpr Field reissued_bill_fields[] = {
-    {"id", Value::bill_id},     {"reference", Value::reference}, {"kind", Value::bill_kind},
+    {"id", Value::bill_id},       {"reference", Value::reference}, {"kind", Value::bill_kind},
     {"to_order", Value::boolean}, {"legs", Value::legs},
 };
 
@@ -179,14 +179,10 @@ constexpr ActionSchema governance_actions[] = {
 // optional remark (≤ 255 bytes); bill.reject_surrender requires one.
 
 constexpr Field issue_body[] = {
-    {"id", Value::bill_id},
-    {"reference", Value::reference},
-    {"kind", Value::bill_kind},
-    {"to_order", Value::boolean},
-    {"holder", Value::address},
-    {"beneficiary", Value::address, optional},  // absent: endorsed in blank
-    {"legs", Value::legs},
-    {"remark", Value::remark, optional},
+    {"id", Value::bill_id},     {"reference", Value::reference},
+    {"kind", Value::bill_kind}, {"to_order", Value::boolean},
+    {"holder", Value::address}, {"beneficiary", Value::address, optional},  // absent: endorsed in blank
+    {"legs", Value::legs},      {"remark", Value::remark, optional},
 };
 constexpr Field reissue_body[] = {
     {"replaces", Value::bill_ids},
@@ -320,14 +316,19 @@ std::string join(std::span<const std::string_view> words) {
 
 // Code points of valid UTF-8 (json::read guarantees validity): bytes that are not continuation bytes.
 std::size_t count_characters(std::string_view utf8) {
-  return static_cast<std::size_t>(
-      std::count_if(utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-Result<std::uint64_t> canonical_integer(const Json& value, const std::string& path, const char* wrong_type_rule) {
+Result<std::uint64_t> canonical_integer(const Json& value, const std::string& path,
+                                        const char* wrong_type_rule) {
   if (value.is_number_unsigned()) {
     const std::uint64_t number = value.get<std::uint64_t>();
     if (number > limits::max_canonical_integer) {
@@ -389,8 +390,8 @@ Status check_remark(const Json& value, const std::string& path, bool required) {
   if (!value.is_string()) return bad_body(path, "must be a string");
   const std::size_t bytes = value.get_ref<const std::string&>().size();
   if (bytes > limits::max_remark_bytes) {
-    return bad_body(path, "must be at most " + std::to_string(limits::max_remark_bytes) + " bytes of UTF-8, not " +
-                              std::to_string(bytes));
+    return bad_body(path, "must be at most " + std::to_string(limits::max_remark_bytes) +
+                              " bytes of UTF-8, not " + std::to_string(bytes));
   }
   if (required && bytes == 0) return bad_body(path, "is required and must not be empty");
   return {};
@@ -399,7 +400,8 @@ Status check_remark(const Json& value, const std::string& path, bool required) {
 Status check_locode(const Json& value, const std::string& path) {
   const auto is_locode = [](const std::string& text) {
     if (text.size() != 5 || !is_upper(text[0]) || !is_upper(text[1])) return false;
-    return std::all_of(text.begin() + 2, text.end(), [](char c) { return is_upper(c) || (c >= '2' && c <= '9'); });
+    return std::all_of(text.begin() + 2, text.end(),
+                       [](char c) { return is_upper(c) || (c >= '2' && c <= '9'); });
   };
   if (!value.is_string() || !is_locode(value.get_ref<const std::string&>())) {
     return bad_body(path, "must be a UN/LOCODE: 2 capital letters then 3 of A-Z and 2-9, like CNCKG");
@@ -470,7 +472,8 @@ Status check_pattern(const Json& value, const std::string& path, std::size_t len
 }
 
 Status check_consensus_key(const Json& value, const std::string& path) {
-  const char* what = "a secp256k1 public key: 0x + 66 (compressed) or 130 (uncompressed) lowercase hex digits";
+  const char* what =
+      "a secp256k1 public key: 0x + 66 (compressed) or 130 (uncompressed) lowercase hex digits";
   if (!value.is_string()) return bad_body(path, std::string("must be ") + what);
   const auto& text = value.get_ref<const std::string&>();
   if (!hex::is_lower_hex(text, 66) && !hex::is_lower_hex(text, 130)) {
@@ -555,7 +558,8 @@ Status check_value(const Json& value, const std::string& path, Value kind) {
       return check_domain(value, path);
     case Value::lei:
       return check_pattern(
-          value, path, 20, [](std::size_t i, char c) { return i < 18 ? (is_upper(c) || is_digit(c)) : is_digit(c); },
+          value, path, 20,
+          [](std::size_t i, char c) { return i < 18 ? (is_upper(c) || is_digit(c)) : is_digit(c); },
           "an LEI: 18 capital letters or digits, then 2 digits");
     case Value::uscc:
       return check_pattern(
@@ -566,7 +570,8 @@ Status check_value(const Json& value, const std::string& path, Value kind) {
     case Value::leg_index: {
       auto index = canonical_integer(value, path, "invalid-body");
       if (!index) return index.problem();
-      if (*index >= limits::max_legs) return bad_body(path, "a leg index is 0-" + std::to_string(limits::max_legs - 1));
+      if (*index >= limits::max_legs)
+        return bad_body(path, "a leg index is 0-" + std::to_string(limits::max_legs - 1));
       return {};
     }
     case Value::height: {
@@ -581,20 +586,22 @@ Status check_value(const Json& value, const std::string& path, Value kind) {
       return {};
     }
     case Value::roles: {
-      ONEBILL_TRY(check_array(value, path, std::size(participant_roles), "roles", [](const Json& role, const std::string& at) {
-        return check_enum(role, at, participant_roles);
-      }));
+      ONEBILL_TRY(check_array(
+          value, path, std::size(participant_roles), "roles",
+          [](const Json& role, const std::string& at) { return check_enum(role, at, participant_roles); }));
       return require_distinct(value, path, "");
     }
     case Value::identifiers:
       if (value.is_object() && value.empty()) return bad_body(path, "must name at least one of lei, uscc");
       return check_object(value, path, identifier_fields);
     case Value::legs:
-      return check_array(value, path, limits::max_legs, "legs",
-                         [](const Json& leg, const std::string& at) { return check_object(leg, at, leg_fields); });
+      return check_array(value, path, limits::max_legs, "legs", [](const Json& leg, const std::string& at) {
+        return check_object(leg, at, leg_fields);
+      });
     case Value::bill_ids:
-      ONEBILL_TRY(check_array(value, path, limits::max_bills_per_reissue, "bill ids",
-                              [](const Json& id, const std::string& at) { return check_hash(id, at, "a bill id"); }));
+      ONEBILL_TRY(
+          check_array(value, path, limits::max_bills_per_reissue, "bill ids",
+                      [](const Json& id, const std::string& at) { return check_hash(id, at, "a bill id"); }));
       return require_distinct(value, path, "");
     case Value::reissued_bills:
       ONEBILL_TRY(check_array(value, path, limits::max_bills_per_reissue, "bills",
@@ -617,7 +624,8 @@ Status check_value(const Json& value, const std::string& path, Value kind) {
 Status check_object(const Json& object, const std::string& path, std::span<const Field> fields) {
   if (!object.is_object()) return bad_body(path, "must be an object");
   for (const auto& [key, value] : object.items()) {
-    const bool known = std::any_of(fields.begin(), fields.end(), [&](const Field& field) { return field.name == key; });
+    const bool known =
+        std::any_of(fields.begin(), fields.end(), [&](const Field& field) { return field.name == key; });
     if (!known) return invalid("unknown-field", path + ": unknown field \"" + key + "\"");
   }
   for (const Field& field : fields) {
@@ -669,7 +677,8 @@ Status check_gov_propose(const Json& body, const std::string& path) {
 // ---------------------------------------------------------------------------------------------------
 // The envelope.
 
-constexpr std::string_view envelope_fields[] = {"chain", "type", "nonce", "from", "body", "expires_ms", "sig"};
+constexpr std::string_view envelope_fields[] = {"chain", "type",       "nonce", "from",
+                                                "body",  "expires_ms", "sig"};
 
 bool is_chain_id(std::string_view chain) {
   // ^[a-z0-9][a-z0-9-]{2,62}$
@@ -706,7 +715,8 @@ Status check_signature_form(const Signature& sig) {
     return invalid("signature-encoding", "sig: r must be between 1 and n-1");
   }
   if (is_zero_scalar(s) || compare_scalar(s, half_curve_order) > 0) {
-    return invalid("signature-encoding", "sig: s must be between 1 and n/2 (EIP-2 low-s); high-s is never accepted");
+    return invalid("signature-encoding",
+                   "sig: s must be between 1 and n/2 (EIP-2 low-s); high-s is never accepted");
   }
   if (sig[64] != 27 && sig[64] != 28) return invalid("signature-encoding", "sig: v must be 27 or 28");
   return {};
@@ -718,13 +728,16 @@ struct Envelope {
 };
 
 // Checks everything but the signature's presence, which `with_signature` decides.
-Result<Envelope> check_envelope(const Json& object, bool with_signature, std::optional<std::string_view> expected_chain) {
+Result<Envelope> check_envelope(const Json& object, bool with_signature,
+                                std::optional<std::string_view> expected_chain) {
   if (!object.is_object()) return invalid("wrong-type", "a transaction is a JSON object");
   for (const auto& [key, value] : object.items()) {
-    const bool known = std::find(std::begin(envelope_fields), std::end(envelope_fields), key) != std::end(envelope_fields);
+    const bool known =
+        std::find(std::begin(envelope_fields), std::end(envelope_fields), key) != std::end(envelope_fields);
     if (!known || (key == "sig" && !with_signature)) {
-      return invalid("unknown-field", "unknown field \"" + key + "\"" +
-                                          (key == "sig" ? " (this is already signed)" : " in the transaction"));
+      return invalid("unknown-field",
+                     "unknown field \"" + key + "\"" +
+                         (key == "sig" ? " (this is already signed)" : " in the transaction"));
     }
   }
   for (std::string_view name : envelope_fields) {
@@ -801,13 +814,15 @@ json::ReadOptions transaction_read_options() {
 
 }  // namespace
 
-Result<Transaction> parse_transaction(const json::Json& object, std::optional<std::string_view> expected_chain) {
+Result<Transaction> parse_transaction(const json::Json& object,
+                                      std::optional<std::string_view> expected_chain) {
   auto envelope = check_envelope(object, true, expected_chain);
   if (!envelope) return envelope.problem();
   return std::move(envelope->transaction);
 }
 
-Result<Transaction> parse_transaction(std::string_view wire_text, std::optional<std::string_view> expected_chain) {
+Result<Transaction> parse_transaction(std::string_view wire_text,
+                                      std::optional<std::string_view> expected_chain) {
   auto object = json::read(wire_text, transaction_read_options());
   if (!object) return object.problem();
   return parse_transaction(*object, expected_chain);
@@ -816,8 +831,8 @@ Result<Transaction> parse_transaction(std::string_view wire_text, std::optional<
 Result<UnsignedTransaction> parse_unsigned_transaction(const json::Json& object) {
   auto envelope = check_envelope(object, false, std::nullopt);
   if (!envelope) return envelope.problem();
-  return UnsignedTransaction{std::move(envelope->unsigned_object), std::move(envelope->transaction.signing_text),
-                             envelope->transaction.id};
+  return UnsignedTransaction{std::move(envelope->unsigned_object),
+                             std::move(envelope->transaction.signing_text), envelope->transaction.id};
 }
 
 Result<UnsignedTransaction> parse_unsigned_transaction(std::string_view text) {
@@ -837,7 +852,9 @@ Status verify_signer(const Transaction& transaction) {
   return {};
 }
 
-bool is_known_transaction_type(std::string_view type) { return find_type(type) != nullptr; }
+bool is_known_transaction_type(std::string_view type) {
+  return find_type(type) != nullptr;
+}
 
 std::vector<std::string_view> known_transaction_types() {
   std::vector<std::string_view> types;
@@ -847,14 +864,16 @@ std::vector<std::string_view> known_transaction_types() {
 
 Status check_transaction_body(std::string_view type, const json::Json& body) {
   const TypeSchema* schema = find_type(type);
-  if (schema == nullptr) return invalid("invalid-body", "type: unknown transaction type \"" + std::string(type) + "\"");
+  if (schema == nullptr)
+    return invalid("invalid-body", "type: unknown transaction type \"" + std::string(type) + "\"");
   ONEBILL_TRY(check_object(body, "body", schema->body));
   if (schema->cross_check != nullptr) ONEBILL_TRY(schema->cross_check(body, "body"));
   return {};
 }
 
-Result<UnsignedTransaction> build_transaction(std::string_view chain, std::string_view type, std::uint64_t nonce,
-                                              const Address& from, const json::Json& body,
+Result<UnsignedTransaction> build_transaction(std::string_view chain, std::string_view type,
+                                              std::uint64_t nonce, const Address& from,
+                                              const json::Json& body,
                                               std::optional<std::uint64_t> expires_ms) {
   Json object = Json::object();
   object["chain"] = std::string(chain);

@@ -27,7 +27,7 @@ struct Transaction {
   std::uint64_t nonce = 0;
   Address from;
   std::optional<std::uint64_t> expires_ms;
-  json::Json body;     // the object as received; its schema per type is checked by parse_transaction
+  json::Json body;  // the object as received; its schema per type is checked by parse_transaction
   Signature sig{};
   std::string signing_text;  // prefix + JCS of the object without sig
   Hash32 id{};               // keccak256(signing_text)
@@ -64,7 +64,7 @@ Status verify_signer(const Transaction& transaction);
 // The unsigned object {"chain","type","nonce","from","body"[,"expires_ms"]} of the arguments, checked
 // as parse_transaction checks a signed one; its signing text is what `onebill tx build` prints.
 struct UnsignedTransaction {
-  json::Json object;          // without "sig"
+  json::Json object;  // without "sig"
   std::string signing_text;
   Hash32 id{};
 };

@@ -52,7 +52,9 @@ void write_text(const fs::path& path, const std::string& text, unsigned mode) {
   REQUIRE(::chmod(path.c_str(), mode) == 0);
 }
 
-std::string rule_of(const onebill::Result<PrivateKey>& key) { return key ? "ok" : key.problem().rule; }
+std::string rule_of(const onebill::Result<PrivateKey>& key) {
+  return key ? "ok" : key.problem().rule;
+}
 
 // Sets ONEBILL_PASSPHRASE for one scope.
 struct PassphraseEnvironment {
@@ -84,7 +86,8 @@ TEST_CASE("a new encrypted key file has mode 0600 and opens with its passphrase"
 TEST_CASE("a new plaintext key file has mode 0600, the documented form, and needs no passphrase") {
   TemporaryDirectory directory;
   const fs::path path = directory.path / "validator.json";
-  const PrivateKey key = PrivateKey::from_hex("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318").value();
+  const PrivateKey key =
+      PrivateKey::from_hex("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318").value();
   REQUIRE(api::write_plaintext_key_file(path, key).ok());
   CHECK(mode_of(path) == 0600);
   CHECK(onebill::test::read_file(path) ==
@@ -176,7 +179,8 @@ TEST_CASE("the passphrase file wins over the environment and loses one trailing 
 
 TEST_CASE("an empty passphrase is refused when writing") {
   TemporaryDirectory directory;
-  auto written = api::write_encrypted_key_file(directory.path / "key.json", PrivateKey::generate(), "", cheap());
+  auto written =
+      api::write_encrypted_key_file(directory.path / "key.json", PrivateKey::generate(), "", cheap());
   REQUIRE_FALSE(written.ok());
   CHECK(written.problem().rule == "no-passphrase");
   CHECK_FALSE(fs::exists(directory.path / "key.json"));
@@ -194,14 +198,16 @@ TEST_CASE("a plaintext key file whose address is not its key's is refused") {
 
 TEST_CASE("malformed plaintext key files are refused") {
   TemporaryDirectory directory;
-  const std::string good_key = R"("private_key":"0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")";
+  const std::string good_key =
+      R"("private_key":"0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")";
   const std::string good_address = R"("address":"0x2c7536E3605D9C16a7a3D7b1898e529396a65c23")";
   int index = 0;
-  for (const std::string& text : {"{" + good_address + "," + good_key + "}",  // not marked insecure
-                                  "{" + good_address + ",\"insecure\":false," + good_key + "}",
-                                  "{" + good_address + ",\"insecure\":true," + good_key + ",\"note\":1}",
-                                  "{" + good_address + ",\"insecure\":true,\"private_key\":\"0x00\"}",
-                                  "{\"insecure\":true," + good_key + "}", std::string("not json"), std::string("")}) {
+  for (const std::string& text :
+       {"{" + good_address + "," + good_key + "}",  // not marked insecure
+        "{" + good_address + ",\"insecure\":false," + good_key + "}",
+        "{" + good_address + ",\"insecure\":true," + good_key + ",\"note\":1}",
+        "{" + good_address + ",\"insecure\":true,\"private_key\":\"0x00\"}",
+        "{\"insecure\":true," + good_key + "}", std::string("not json"), std::string("")}) {
     const fs::path path = directory.path / ("bad" + std::to_string(index++) + ".json");
     write_text(path, text, 0600);
     INFO(text);

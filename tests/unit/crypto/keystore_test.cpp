@@ -76,7 +76,8 @@ TEST_CASE("a key encrypted by OneBill decrypts to the same key") {
   CHECK(opened->secret() == key.secret());
 }
 
-TEST_CASE("OneBill writes the v3 form ethers writes: lowercase address without 0x, uuid v4, scrypt, aes-128-ctr") {
+TEST_CASE(
+    "OneBill writes the v3 form ethers writes: lowercase address without 0x, uuid v4, scrypt, aes-128-ctr") {
   const PrivateKey key = PrivateKey::from_hex(test_private_key).value();
   const Json file = Json::parse(keystore::encrypt(key, "x", cheap()));
   CHECK(file.at("address") == "2c7536e3605d9c16a7a3d7b1898e529396a65c23");
@@ -125,8 +126,8 @@ TEST_CASE("a key file whose address does not match its key is refused") {
   const std::string text =
       with(ethers_keystore, [](Json& file) { file["address"] = "00000000000000000000000000000000000000aa"; });
   CHECK(rule_of(text, ethers_passphrase) == "key-address-mismatch");
-  const std::string prefixed =
-      with(ethers_keystore, [](Json& file) { file["address"] = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"; });
+  const std::string prefixed = with(
+      ethers_keystore, [](Json& file) { file["address"] = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"; });
   CHECK(rule_of(prefixed, ethers_passphrase) == "ok");
 }
 
@@ -161,13 +162,13 @@ TEST_CASE("files that are not v3 key files are refused as malformed") {
         "malformed-key-file");
   CHECK(rule_of(with(ethers_keystore, [](Json& file) { file["Crypto"]["cipher"] = "aes-128-cbc"; }),
                 ethers_passphrase) == "malformed-key-file");
-  CHECK(rule_of(with(ethers_keystore, [](Json& file) { file["Crypto"]["kdf"] = "argon2"; }), ethers_passphrase) ==
-        "malformed-key-file");
+  CHECK(rule_of(with(ethers_keystore, [](Json& file) { file["Crypto"]["kdf"] = "argon2"; }),
+                ethers_passphrase) == "malformed-key-file");
   CHECK(rule_of(with(ethers_keystore, [](Json& file) { file["Crypto"]["cipherparams"]["iv"] = "2222"; }),
                 ethers_passphrase) == "malformed-key-file");
   CHECK(rule_of(with(ethers_keystore, [](Json& file) { file["Crypto"].erase("mac"); }), ethers_passphrase) ==
         "malformed-key-file");
-  CHECK(rule_of(with(ethers_keystore, [](Json& file) { file["crypto"] = file["Crypto"]; }), ethers_passphrase) ==
-        "malformed-key-file");
+  CHECK(rule_of(with(ethers_keystore, [](Json& file) { file["crypto"] = file["Crypto"]; }),
+                ethers_passphrase) == "malformed-key-file");
   CHECK(rule_of(std::string(70 * 1024, ' ') + "{}", "x") == "malformed-key-file");
 }

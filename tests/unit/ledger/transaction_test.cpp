@@ -19,11 +19,14 @@ namespace hex = onebill::hex;
 namespace {
 
 const Json& vectors() {
-  static const Json parsed = Json::parse(onebill::test::read_file(onebill::test::vectors_dir() / "transactions.json"));
+  static const Json parsed =
+      Json::parse(onebill::test::read_file(onebill::test::vectors_dir() / "transactions.json"));
   return parsed;
 }
 
-PrivateKey test_key() { return PrivateKey::from_hex(vectors().at("signer_private_key").get<std::string>()).value(); }
+PrivateKey test_key() {
+  return PrivateKey::from_hex(vectors().at("signer_private_key").get<std::string>()).value();
+}
 
 const std::string bill = "0x" + std::string(64, 'a');
 const std::string carol = "0x00000000000000000000000000000000000000cc";
@@ -47,9 +50,13 @@ Json signed_object(const Json& object) {
   return *wire;
 }
 
-Json transfer_body() { return Json{{"bill", bill}, {"to", carol}}; }
+Json transfer_body() {
+  return Json{{"bill", bill}, {"to", carol}};
+}
 
-std::string wire_text(const Json& object) { return onebill::json::canonical(object); }
+std::string wire_text(const Json& object) {
+  return onebill::json::canonical(object);
+}
 
 // The rule a wire text breaks, or "ok".
 std::string rule_of_text(const std::string& text) {
@@ -69,7 +76,9 @@ std::string replace_once(std::string text, const std::string& from, const std::s
   return text.replace(at, from.size(), to);
 }
 
-Json valid_leg() { return Json{{"mode", "RAIL"}, {"carrier", carol}, {"from", "CNCKG"}, {"to", "CNQZH"}}; }
+Json valid_leg() {
+  return Json{{"mode", "RAIL"}, {"carrier", carol}, {"from", "CNCKG"}, {"to", "CNQZH"}};
+}
 
 Json valid_issue() {
   return Json{{"id", bill},       {"reference", "CQSG0001"}, {"kind", "BOL"},
@@ -90,7 +99,8 @@ TEST_CASE("every known-answer vector: signing text, byte length, digest, signatu
     const std::string signing_text = vector.at("signing_text").get<std::string>();
     CHECK(built->signing_text == signing_text);
     CHECK(built->signing_text.size() == vector.at("signing_text_utf8_bytes").get<std::size_t>());
-    CHECK(hex::encode(onebill::eip191::digest(signing_text)) == vector.at("eip191_digest").get<std::string>());
+    CHECK(hex::encode(onebill::eip191::digest(signing_text)) ==
+          vector.at("eip191_digest").get<std::string>());
     CHECK(hex::encode(built->id) == vector.at("id").get<std::string>());
 
     auto signed_wire = ledger::sign_transaction(*built, key);
@@ -122,7 +132,8 @@ TEST_CASE("the id does not depend on the signature and equals keccak256 of the s
   const Json wire = signed_object(unsigned_object("bill.transfer_holder", transfer_body()));
   auto parsed = ledger::parse_transaction(wire_text(wire));
   REQUIRE(parsed.ok());
-  auto unsigned_tx = ledger::parse_unsigned_transaction(unsigned_object("bill.transfer_holder", transfer_body()));
+  auto unsigned_tx =
+      ledger::parse_unsigned_transaction(unsigned_object("bill.transfer_holder", transfer_body()));
   REQUIRE(unsigned_tx.ok());
   CHECK(parsed->id == unsigned_tx->id);
   CHECK(parsed->id == onebill::keccak256(parsed->signing_text));
@@ -133,7 +144,8 @@ TEST_CASE("strings keep the case the signer sent in the signing text") {
   object["from"] = "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23";  // all lowercase: accepted, kept as sent
   auto parsed = ledger::parse_unsigned_transaction(object);
   REQUIRE(parsed.ok());
-  CHECK(parsed->signing_text.find("\"from\":\"0x2c7536e3605d9c16a7a3d7b1898e529396a65c23\"") != std::string::npos);
+  CHECK(parsed->signing_text.find("\"from\":\"0x2c7536e3605d9c16a7a3d7b1898e529396a65c23\"") !=
+        std::string::npos);
   const Json wire = signed_object(object);
   auto verified = ledger::parse_transaction(wire_text(wire));
   REQUIRE(verified.ok());
@@ -195,7 +207,8 @@ TEST_CASE("a field of the wrong type is refused") {
   const std::string text = wire_text(signed_object(unsigned_object("bill.transfer_holder", transfer_body())));
   CHECK(rule_of_text(replace_once(text, "\"nonce\":0", "\"nonce\":\"0\"")) == "wrong-type");
   CHECK(rule_of_text(replace_once(text, "\"chain\":\"onebill-demo\"", "\"chain\":7")) == "wrong-type");
-  CHECK(rule_of_text(replace_once(text, "\"type\":\"bill.transfer_holder\"", "\"type\":null")) == "wrong-type");
+  CHECK(rule_of_text(replace_once(text, "\"type\":\"bill.transfer_holder\"", "\"type\":null")) ==
+        "wrong-type");
   CHECK(rule_of_text("[1,2]") == "wrong-type");
   Json missing = signed_object(unsigned_object("bill.transfer_holder", transfer_body()));
   missing.erase("from");
@@ -206,21 +219,25 @@ TEST_CASE("a nonce written 1.0, -0, 1e3 or 2^53 is non-canonical") {
   const std::string text = wire_text(signed_object(unsigned_object("bill.transfer_holder", transfer_body())));
   for (const char* nonce : {"1.0", "-0", "1e3", "-1", "9007199254740992", "0.5", "1E3"}) {
     INFO(nonce);
-    CHECK(rule_of_text(replace_once(text, "\"nonce\":0", std::string("\"nonce\":") + nonce)) == "non-canonical-number");
+    CHECK(rule_of_text(replace_once(text, "\"nonce\":0", std::string("\"nonce\":") + nonce)) ==
+          "non-canonical-number");
   }
   CHECK(rule_of_text(replace_once(text, "\"nonce\":0", "\"nonce\":9007199254740991")) == "ok");
 }
 
 TEST_CASE("expires_ms follows the same integer rule as nonce") {
   const std::string text = wire_text(signed_object(unsigned_object("bill.transfer_holder", transfer_body())));
-  CHECK(rule_of_text(replace_once(text, "\"nonce\":0", "\"expires_ms\":1.5e12,\"nonce\":0")) == "non-canonical-number");
-  CHECK(rule_of_text(replace_once(text, "\"nonce\":0", "\"expires_ms\":\"soon\",\"nonce\":0")) == "wrong-type");
+  CHECK(rule_of_text(replace_once(text, "\"nonce\":0", "\"expires_ms\":1.5e12,\"nonce\":0")) ==
+        "non-canonical-number");
+  CHECK(rule_of_text(replace_once(text, "\"nonce\":0", "\"expires_ms\":\"soon\",\"nonce\":0")) ==
+        "wrong-type");
 }
 
 TEST_CASE("an uppercase signature is malformed") {
   Json wire = signed_object(unsigned_object("bill.transfer_holder", transfer_body()));
   std::string sig = wire.at("sig").get<std::string>();
-  for (std::size_t i = 2; i < sig.size(); ++i) sig[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(sig[i])));
+  for (std::size_t i = 2; i < sig.size(); ++i)
+    sig[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(sig[i])));
   wire["sig"] = sig;
   CHECK(rule_of_text(wire_text(wire)) == "signature-encoding");
 }
@@ -319,10 +336,10 @@ TEST_CASE("bill.issue bodies follow their schema") {
   CHECK(broken("beneficiary", nullptr) == "invalid-body");
   CHECK(broken("holder", "0x2c7536E3605D9C16a7a3D7b1898e529396a65C23") == "address-checksum");
   CHECK(broken("legs", Json::array()) == "invalid-body");
-  CHECK(broken("legs", Json::array({valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg(),
-                                    valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg(),
-                                    valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg()})) ==
-        "invalid-body");
+  CHECK(broken("legs", Json::array({valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg(),
+                                    valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg(),
+                                    valid_leg(), valid_leg(), valid_leg(), valid_leg(), valid_leg(),
+                                    valid_leg(), valid_leg()})) == "invalid-body");
   Json missing = valid_issue();
   missing.erase("holder");
   CHECK(body_rule("bill.issue", missing) == "invalid-body");
@@ -380,11 +397,13 @@ TEST_CASE("only bill.nominate accepts a null address") {
   CHECK(body_rule("bill.nominate", Json{{"bill", bill}, {"nominee", nullptr}}) == "ok");
   CHECK(body_rule("bill.nominate", Json{{"bill", bill}, {"nominee", carol}}) == "ok");
   CHECK(body_rule("bill.nominate", Json{{"bill", bill}}) == "invalid-body");
-  CHECK(body_rule("bill.pledge", Json{{"bill", bill}, {"bank", nullptr}, {"reference", "L1"}}) == "invalid-body");
+  CHECK(body_rule("bill.pledge", Json{{"bill", bill}, {"bank", nullptr}, {"reference", "L1"}}) ==
+        "invalid-body");
 }
 
 TEST_CASE("bill.transfer_owners needs both beneficiary and holder") {
-  CHECK(body_rule("bill.transfer_owners", Json{{"bill", bill}, {"beneficiary", carol}, {"holder", carol}}) == "ok");
+  CHECK(body_rule("bill.transfer_owners", Json{{"bill", bill}, {"beneficiary", carol}, {"holder", carol}}) ==
+        "ok");
   CHECK(body_rule("bill.transfer_owners", Json{{"bill", bill}, {"beneficiary", carol}}) == "invalid-body");
 }
 
@@ -407,9 +426,11 @@ TEST_CASE("bill-only actions take a bill and an optional remark") {
 
 TEST_CASE("a surrender for amendment needs a reason and one for delivery has none") {
   CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "DELIVERY"}}) == "ok");
-  CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "AMENDMENT"}, {"reason", "COD"}}) == "ok");
+  CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "AMENDMENT"}, {"reason", "COD"}}) ==
+        "ok");
   CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "AMENDMENT"}}) == "invalid-body");
-  CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "DELIVERY"}, {"reason", "SWI"}}) == "invalid-body");
+  CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "DELIVERY"}, {"reason", "SWI"}}) ==
+        "invalid-body");
   CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "AMENDMENT"}, {"reason", "LOST"}}) ==
         "invalid-body");
   CHECK(body_rule("bill.surrender", Json{{"bill", bill}, {"purpose", "RETURN"}}) == "invalid-body");
@@ -431,9 +452,12 @@ TEST_CASE("a remark is at most 255 bytes of UTF-8") {
 }
 
 TEST_CASE("leg.record bodies follow their schema") {
-  const Json good = {{"bill", bill},     {"leg", 1u},
-                     {"event", "DEPARTED"}, {"location", "CNQZH"},
-                     {"time", "2026-03-01T08:30:00.000Z"}, {"conveyance", "X8011 Chongqing-Qinzhou"}};
+  const Json good = {{"bill", bill},
+                     {"leg", 1u},
+                     {"event", "DEPARTED"},
+                     {"location", "CNQZH"},
+                     {"time", "2026-03-01T08:30:00.000Z"},
+                     {"conveyance", "X8011 Chongqing-Qinzhou"}};
   CHECK(body_rule("leg.record", good) == "ok");
   const auto broken = [&](const char* field, const Json& value) {
     Json body = good;
@@ -496,22 +520,33 @@ TEST_CASE("gov.propose names a known action with the args of that action") {
 
   const std::string key = onebill::hex::encode(onebill::ByteView(test_key().public_key()));
   CHECK(propose("validator.set", Json{{"address", carol}, {"consensus_key", key}, {"power", 10u}}) == "ok");
-  CHECK(propose("validator.set", Json{{"address", carol}, {"consensus_key", key}, {"power", 0u}}) == "invalid-body");
-  CHECK(propose("validator.set", Json{{"address", carol}, {"consensus_key", "0x04" + std::string(128, '1')},
-                                      {"power", 1u}}) == "invalid-body");
+  CHECK(propose("validator.set", Json{{"address", carol}, {"consensus_key", key}, {"power", 0u}}) ==
+        "invalid-body");
+  CHECK(propose("validator.set",
+                Json{{"address", carol}, {"consensus_key", "0x04" + std::string(128, '1')}, {"power", 1u}}) ==
+        "invalid-body");
 
-  CHECK(propose("bill.rectify", Json{{"bill", bill}, {"order_reference", "SGHC 2026/123"}, {"holder", carol},
-                                     {"beneficiary", nullptr}, {"pledge", nullptr}, {"status", "ISSUED"}}) == "ok");
-  CHECK(propose("bill.rectify", Json{{"bill", bill}, {"order_reference", "SGHC 2026/123"},
-                                     {"pledge", {{"bank", carol}, {"pledgor", dave}, {"reference", "L-9"}}}}) == "ok");
-  CHECK(propose("bill.rectify", Json{{"bill", bill}, {"order_reference", "SGHC 2026/123"}}) == "invalid-body");
+  CHECK(propose("bill.rectify", Json{{"bill", bill},
+                                     {"order_reference", "SGHC 2026/123"},
+                                     {"holder", carol},
+                                     {"beneficiary", nullptr},
+                                     {"pledge", nullptr},
+                                     {"status", "ISSUED"}}) == "ok");
+  CHECK(propose("bill.rectify",
+                Json{{"bill", bill},
+                     {"order_reference", "SGHC 2026/123"},
+                     {"pledge", {{"bank", carol}, {"pledgor", dave}, {"reference", "L-9"}}}}) == "ok");
+  CHECK(propose("bill.rectify", Json{{"bill", bill}, {"order_reference", "SGHC 2026/123"}}) ==
+        "invalid-body");
   CHECK(propose("bill.rectify", Json{{"bill", bill}, {"holder", carol}}) == "invalid-body");
-  CHECK(propose("bill.rectify", Json{{"bill", bill}, {"order_reference", "x"}, {"status", "LOST"}}) == "invalid-body");
+  CHECK(propose("bill.rectify", Json{{"bill", bill}, {"order_reference", "x"}, {"status", "LOST"}}) ==
+        "invalid-body");
 
   CHECK(propose("bill.burn", Json{{"bill", bill}}) == "invalid-body");
   CHECK(body_rule("gov.propose", Json{{"action", "validator.remove"}, {"args", {{"address", carol}}}}) ==
         "invalid-body");
-  CHECK(body_rule("gov.propose", Json{{"action", "validator.remove"}, {"args", {{"address", carol}}},
+  CHECK(body_rule("gov.propose", Json{{"action", "validator.remove"},
+                                      {"args", {{"address", carol}}},
                                       {"expires_height", 1e3}}) == "non-canonical-number");
 }
 
