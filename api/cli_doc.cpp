@@ -67,12 +67,28 @@ Status write_new_file(const std::filesystem::path& path, const std::string& text
 
 std::string pretty(const Json& document) { return document.dump(2) + "\n"; }
 
-int run_wrap(const std::string& file) {
-  auto raw = read_json_file(file);
-  if (!raw) return report(raw.problem());
-  auto wrapped = tt::wrap_document(*raw);
-  if (!wrapped) return report(wrapped.problem());
-  std::cout << pretty(*wrapped);
+// One file without --out-dir: print it. Otherwise each is wrapped singly into out_dir/<same name>.
+int run_wrap(const std::vector<std::string>& files, const std::string& out_dir) {
+  if (out_dir.empty()) {
+    if (files.size() != 1) return report(invalid("invalid-body", "wrapping several documents needs --out-dir"));
+    auto raw = read_json_file(files.front());
+    if (!raw) return report(raw.problem());
+    auto wrapped = tt::wrap_document(*raw);
+    if (!wrapped) return report(wrapped.problem());
+    std::cout << pretty(*wrapped);
+    return exit_ok;
+  }
+  std::error_code error;
+  std::filesystem::create_directories(out_dir, error);
+  if (error) return report(local_fault("storage", "cannot create " + out_dir + ": " + error.message()));
+  for (const std::string& file : files) {
+    auto raw = read_json_file(file);
+    if (!raw) return report(raw.problem());
+    auto wrapped = tt::wrap_document(*raw);
+    if (!wrapped) return report(Problem{wrapped.problem().rule, file + ": " + wrapped.problem().detail, wrapped.problem().kind});
+    Status written = write_new_file(std::filesystem::path(out_dir) / std::filesystem::path(file).filename(), pretty(*wrapped));
+    if (!written) return report(written.problem());
+  }
   return exit_ok;
 }
 
@@ -234,10 +250,14 @@ void add_doc_commands(CLI::App& root, CommandContext& context) {
   CLI::App* doc = root.add_subcommand("doc", "OpenAttestation v2 / TradeTrust documents: template, wrap, obfuscate, verify");
   doc->require_subcommand(1);
 
-  auto* wrap = doc->add_subcommand("wrap", "Wrap a raw document (prints the wrapped document)");
-  auto wrap_file = std::make_shared<std::string>();
-  wrap->add_option("RAW", *wrap_file, "raw document (JSON)")->required();
-  wrap->callback([&context, wrap_file] { context.run = [wrap_file] { return run_wrap(*wrap_file); }; });
+  auto* wrap = doc->add_subcommand("wrap", "Wrap a raw document singly (prints the wrapped document)");
+  auto wrap_files = std::make_shared<std::vector<std::string>>();
+  auto wrap_out = std::make_shared<std::string>();
+  wrap->add_option("RAW", *wrap_files, "raw document (JSON); several need --out-dir")->required();
+  wrap->add_option("--out-dir", *wrap_out, "write each wrapped document here under its own name (never overwritten)");
+  wrap->callback([&context, wrap_files, wrap_out] {
+    context.run = [wrap_files, wrap_out] { return run_wrap(*wrap_files, *wrap_out); };
+  });
 
   auto* batch = doc->add_subcommand("wrap-batch", "Wrap raw documents as one batch (a common merkleRoot)");
   auto batch_files = std::make_shared<std::vector<std::string>>();

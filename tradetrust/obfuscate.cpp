@@ -94,9 +94,10 @@ Result<Json> obfuscate_document(const Json& wrapped, const std::vector<std::stri
 
   Json remaining = data;
   for (const Location& location : locations) {
+    if (!remaining.contains(location.parent)) continue;  // an enclosing path already removed it
     Json& parent = remaining.at(location.parent);
     ONEBILL_ASSERT(parent.is_object());
-    parent.erase(location.last);  // a no-op when an enclosing path already removed it
+    parent.erase(location.last);
   }
   for (std::size_t i = 0; i < locations.size(); ++i) {
     const Json::json_pointer& parent = locations[i].parent;

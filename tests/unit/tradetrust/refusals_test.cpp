@@ -226,3 +226,13 @@ TEST_CASE("obfuscation keeps the document valid, twice over and for whole contai
   CHECK(twice->at("privacy").at("obfuscatedData").size() == 3 + 3 + 5);
   CHECK(verdict_of(verify_document(*twice, nullptr).fragments) == Verdict::intact_offline);
 }
+
+TEST_CASE("obfuscating a field and a field inside it hides each leaf once") {
+  auto out = obfuscate_document(test::read_vector("bol-wrapped.json"), {"shipper.address", "shipper.address.street"});
+  REQUIRE(out.ok());
+  CHECK(out->at("privacy").at("obfuscatedData").size() == 2);
+  CHECK(verdict_of(verify_document(*out, nullptr).fragments) == Verdict::intact_offline);
+  auto reversed = obfuscate_document(test::read_vector("bol-wrapped.json"), {"shipper.address.street", "shipper.address"});
+  REQUIRE(reversed.ok());
+  CHECK(reversed->at("data") == out->at("data"));
+}
