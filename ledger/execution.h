@@ -29,6 +29,12 @@ using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
 class Overlay final : public Store {
  public:
   explicit Overlay(const Store& base) : base_(base) {}
+  // Constructing an Overlay from another one makes a CHILD layered over it (never a copy), so that
+  // `Overlay child(parent)` means what it says.
+  explicit Overlay(const Overlay& parent) : base_(parent) {}
+  Overlay(Overlay&&) = default;
+  Overlay& operator=(const Overlay&) = delete;
+  Overlay& operator=(Overlay&&) = delete;
 
   Result<std::optional<std::string>> get(std::string_view key) const override;
   Status scan(std::string_view prefix, std::string_view from,
