@@ -223,8 +223,9 @@ Result<std::string> read_passphrase(const std::optional<std::filesystem::path>& 
   }
   if (const char* from_environment = std::getenv(passphrase_environment_variable))
     return std::string(from_environment);
-  return invalid("no-passphrase", "the key file is encrypted: give --passphrase-file FILE or set " +
-                                      std::string(passphrase_environment_variable));
+  return invalid("no-passphrase",
+                 "an encrypted key file needs a passphrase: give --passphrase-file FILE or set " +
+                     std::string(passphrase_environment_variable));
 }
 
 }  // namespace onebill::api
