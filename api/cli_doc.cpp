@@ -43,7 +43,8 @@ Result<Json> read_json_file(const std::string& path) {
   auto text = read_document_file(path);
   if (!text) return text.problem();
   auto parsed = json::read(*text);
-  if (!parsed) return Problem{parsed.problem().rule, path + ": " + parsed.problem().detail, parsed.problem().kind};
+  if (!parsed)
+    return Problem{parsed.problem().rule, path + ": " + parsed.problem().detail, parsed.problem().kind};
   return parsed;
 }
 
@@ -61,16 +62,20 @@ Status write_new_file(const std::filesystem::path& path, const std::string& text
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0) return local_fault("storage", "cannot close " + path.string() + ": " + std::strerror(errno));
+  if (::close(fd) != 0)
+    return local_fault("storage", "cannot close " + path.string() + ": " + std::strerror(errno));
   return {};
 }
 
-std::string pretty(const Json& document) { return document.dump(2) + "\n"; }
+std::string pretty(const Json& document) {
+  return document.dump(2) + "\n";
+}
 
 // One file without --out-dir: print it. Otherwise each is wrapped singly into out_dir/<same name>.
 int run_wrap(const std::vector<std::string>& files, const std::string& out_dir) {
   if (out_dir.empty()) {
-    if (files.size() != 1) return report(invalid("invalid-body", "wrapping several documents needs --out-dir"));
+    if (files.size() != 1)
+      return report(invalid("invalid-body", "wrapping several documents needs --out-dir"));
     auto raw = read_json_file(files.front());
     if (!raw) return report(raw.problem());
     auto wrapped = tt::wrap_document(*raw);
@@ -85,8 +90,11 @@ int run_wrap(const std::vector<std::string>& files, const std::string& out_dir) 
     auto raw = read_json_file(file);
     if (!raw) return report(raw.problem());
     auto wrapped = tt::wrap_document(*raw);
-    if (!wrapped) return report(Problem{wrapped.problem().rule, file + ": " + wrapped.problem().detail, wrapped.problem().kind});
-    Status written = write_new_file(std::filesystem::path(out_dir) / std::filesystem::path(file).filename(), pretty(*wrapped));
+    if (!wrapped)
+      return report(
+          Problem{wrapped.problem().rule, file + ": " + wrapped.problem().detail, wrapped.problem().kind});
+    Status written = write_new_file(std::filesystem::path(out_dir) / std::filesystem::path(file).filename(),
+                                    pretty(*wrapped));
     if (!written) return report(written.problem());
   }
   return exit_ok;
@@ -169,10 +177,14 @@ int run_template(const TemplateOptions& options) {
 
 int exit_code_of(tt::Verdict verdict) {
   switch (verdict) {
-    case tt::Verdict::valid: return exit_ok;
-    case tt::Verdict::invalid: return exit_failed;
-    case tt::Verdict::error: return exit_error;
-    case tt::Verdict::intact_offline: return exit_intact_offline;
+    case tt::Verdict::valid:
+      return exit_ok;
+    case tt::Verdict::invalid:
+      return exit_failed;
+    case tt::Verdict::error:
+      return exit_error;
+    case tt::Verdict::intact_offline:
+      return exit_intact_offline;
   }
   return exit_error;
 }
@@ -201,12 +213,18 @@ void print_verification(const std::string& file, const tt::Verification& result,
   }
   if (result.merkle_root) std::cout << "  merkleRoot (bill id) " << hex::encode(*result.merkle_root) << "\n";
   switch (code) {
-    case exit_ok: std::cout << "  VALID\n"; break;
-    case exit_failed: std::cout << "  INVALID\n"; break;
+    case exit_ok:
+      std::cout << "  VALID\n";
+      break;
+    case exit_failed:
+      std::cout << "  INVALID\n";
+      break;
     case exit_intact_offline:
       std::cout << "  INTACT (offline: issuance status and issuer identity were not checked; use --node)\n";
       break;
-    default: std::cout << "  ERROR (the verification could not be completed)\n"; break;
+    default:
+      std::cout << "  ERROR (the verification could not be completed)\n";
+      break;
   }
 }
 
@@ -219,8 +237,10 @@ int run_verify(const std::vector<std::string>& files, tt::LedgerView* ledger, bo
     auto document = read_json_file(file);
     if (!document) {
       if (json_output) {
-        std::cout << Json{{"file", file}, {"exit", code},
-                          {"error", {{"rule", document.problem().rule}, {"detail", document.problem().detail}}}}
+        std::cout << Json{{"file", file},
+                          {"exit", code},
+                          {"error",
+                           {{"rule", document.problem().rule}, {"detail", document.problem().detail}}}}
                          .dump()
                   << "\n";
       } else {
@@ -247,14 +267,16 @@ int run_verify(const std::vector<std::string>& files, tt::LedgerView* ledger, bo
 }  // namespace
 
 void add_doc_commands(CLI::App& root, CommandContext& context) {
-  CLI::App* doc = root.add_subcommand("doc", "OpenAttestation v2 / TradeTrust documents: template, wrap, obfuscate, verify");
+  CLI::App* doc = root.add_subcommand(
+      "doc", "OpenAttestation v2 / TradeTrust documents: template, wrap, obfuscate, verify");
   doc->require_subcommand(1);
 
   auto* wrap = doc->add_subcommand("wrap", "Wrap a raw document singly (prints the wrapped document)");
   auto wrap_files = std::make_shared<std::vector<std::string>>();
   auto wrap_out = std::make_shared<std::string>();
   wrap->add_option("RAW", *wrap_files, "raw document (JSON); several need --out-dir")->required();
-  wrap->add_option("--out-dir", *wrap_out, "write each wrapped document here under its own name (never overwritten)");
+  wrap->add_option("--out-dir", *wrap_out,
+                   "write each wrapped document here under its own name (never overwritten)");
   wrap->callback([&context, wrap_files, wrap_out] {
     context.run = [wrap_files, wrap_out] { return run_wrap(*wrap_files, *wrap_out); };
   });
@@ -263,7 +285,9 @@ void add_doc_commands(CLI::App& root, CommandContext& context) {
   auto batch_files = std::make_shared<std::vector<std::string>>();
   auto batch_out = std::make_shared<std::string>();
   batch->add_option("RAW", *batch_files, "raw documents (JSON)")->required();
-  batch->add_option("--out-dir", *batch_out, "directory for the wrapped documents (same file names; never overwritten)")
+  batch
+      ->add_option("--out-dir", *batch_out,
+                   "directory for the wrapped documents (same file names; never overwritten)")
       ->required();
   batch->callback([&context, batch_files, batch_out] {
     context.run = [batch_files, batch_out] { return run_wrap_batch(*batch_files, *batch_out); };
@@ -273,29 +297,39 @@ void add_doc_commands(CLI::App& root, CommandContext& context) {
   auto obfuscate_file = std::make_shared<std::string>();
   auto obfuscate_paths = std::make_shared<std::vector<std::string>>();
   obfuscate->add_option("FILE", *obfuscate_file, "wrapped document")->required();
-  obfuscate->add_option("PATH", *obfuscate_paths, "field paths such as shipper.address.street or packages.0.weight")
+  obfuscate
+      ->add_option(
+          "PATH", *obfuscate_paths,
+          "field paths such as shipper.address.street or packages.0.weight (after -- if one starts with -)")
       ->required();
   obfuscate->callback([&context, obfuscate_file, obfuscate_paths] {
-    context.run = [obfuscate_file, obfuscate_paths] { return run_obfuscate(*obfuscate_file, *obfuscate_paths); };
+    context.run = [obfuscate_file, obfuscate_paths] {
+      return run_obfuscate(*obfuscate_file, *obfuscate_paths);
+    };
   });
 
-  auto* templ = doc->add_subcommand("template", "Print a raw multimodal bill of lading (rail CNCKG-CNQZH, sea CNQZH-SGSIN)");
+  auto* templ = doc->add_subcommand(
+      "template", "Print a raw multimodal bill of lading (rail CNCKG-CNQZH, sea CNQZH-SGSIN)");
   auto template_options = std::make_shared<TemplateOptions>();
-  templ->add_option("--chain", template_options->chain, "chain id (names the tokenRegistry)")->capture_default_str();
-  templ->add_option("--issuer", template_options->issuer, "issuing carrier's address (also the rail leg's carrier)");
-  templ->add_option("--sea-carrier", template_options->sea_carrier, "sea leg carrier's address (default: the issuer)");
+  templ->add_option("--chain", template_options->chain, "chain id (names the tokenRegistry)")
+      ->capture_default_str();
+  templ->add_option("--issuer", template_options->issuer,
+                    "issuing carrier's address (also the rail leg's carrier)");
+  templ->add_option("--sea-carrier", template_options->sea_carrier,
+                    "sea leg carrier's address (default: the issuer)");
   templ->add_option("--name", template_options->name, "issuer's registered name");
   templ->add_option("--domain", template_options->domain, "issuer's registered DNS domain");
-  templ->add_option("--reference", template_options->reference, "transportDocumentReference (at most 20 characters)");
+  templ->add_option("--reference", template_options->reference,
+                    "transportDocumentReference (at most 20 characters)");
   templ->add_flag("--straight", template_options->straight, "a straight bill (isToOrder false)");
   templ->callback([&context, template_options] {
     context.run = [template_options] { return run_template(*template_options); };
   });
 
-  auto* verify = doc->add_subcommand(
-      "verify",
-      "Verify wrapped documents. Exit 0 all VALID, 1 any INVALID, 2 any ERROR (and no INVALID), 3 --offline with "
-      "integrity VALID");
+  auto* verify = doc->add_subcommand("verify",
+                                     "Verify wrapped documents. Exit 0 all VALID, 1 any INVALID, 2 any ERROR "
+                                     "(and no INVALID), 3 --offline with "
+                                     "integrity VALID");
   struct VerifyOptions {
     std::vector<std::string> files;
     bool offline = false;
@@ -305,17 +339,19 @@ void add_doc_commands(CLI::App& root, CommandContext& context) {
   auto verify_options = std::make_shared<VerifyOptions>();
   verify->add_option("FILE", verify_options->files, "wrapped documents")->required();
   verify->add_flag("--offline", verify_options->offline,
-                                   "check integrity and DID signatures only; status and identity are SKIPPED");
+                   "check integrity and DID signatures only; status and identity are SKIPPED");
   verify->add_option("--node", verify_options->node, "OneBill node answering status and identity")
       ->envname("ONEBILL_NODE");
   verify->add_flag("--json", verify_options->json_output, "one JSON object per file and line");
   verify->callback([&context, verify_options] {
     context.run = [verify_options] {
-      if (verify_options->offline) return run_verify(verify_options->files, nullptr, verify_options->json_output);
+      if (verify_options->offline)
+        return run_verify(verify_options->files, nullptr, verify_options->json_output);
       // HOOK(--node): replace with a LedgerView over the node's API and call run_verify with it.
-      return report(local_fault("node-unreachable",
-                                "doc verify --node is not available yet in this build; use --offline to check "
-                                "integrity and signatures"));
+      return report(
+          local_fault("node-unreachable",
+                      "doc verify --node is not available yet in this build; use --offline to check "
+                      "integrity and signatures"));
     };
   });
 }

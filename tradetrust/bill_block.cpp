@@ -65,7 +65,9 @@ Result<Leg> read_leg(const Json& value, const std::string& where) {
   if (!mode) return mode.problem();
   bool known = false;
   for (std::string_view name : leg_modes) known = known || *mode == name;
-  if (!known) return invalid("invalid-body", where + ".mode " + json::quote(*mode) + " is not SEA, RAIL, ROAD, INLAND_WATERWAY or AIR");
+  if (!known)
+    return invalid("invalid-body",
+                   where + ".mode " + json::quote(*mode) + " is not SEA, RAIL, ROAD, INLAND_WATERWAY or AIR");
   leg.mode = *mode;
   auto carrier = address_field(value, "carrier", where);
   if (!carrier) return carrier.problem();
@@ -73,7 +75,8 @@ Result<Leg> read_leg(const Json& value, const std::string& where) {
   for (auto [key, target] : {std::pair{"from", &leg.from}, std::pair{"to", &leg.to}}) {
     auto place = string_field(value, key, where);
     if (!place) return place.problem();
-    if (!is_unlocode(*place)) return invalid("invalid-body", where + "." + key + " is not a UN/LOCODE such as CNCKG");
+    if (!is_unlocode(*place))
+      return invalid("invalid-body", where + "." + key + " is not a UN/LOCODE such as CNCKG");
     *target = *place;
   }
   return leg;
@@ -90,7 +93,8 @@ Result<OneBillBlock> read_onebill_block(const Json& data) {
   OneBillBlock out;
   auto chain = string_field(block, "chain", "onebill");
   if (!chain) return chain.problem();
-  if (!is_chain_id(*chain)) return invalid("invalid-body", "onebill.chain " + json::quote(*chain) + " is not a chain id");
+  if (!is_chain_id(*chain))
+    return invalid("invalid-body", "onebill.chain " + json::quote(*chain) + " is not a chain id");
   out.chain = *chain;
   auto issuer = address_field(block, "issuer", "onebill");
   if (!issuer) return issuer.problem();
@@ -98,7 +102,8 @@ Result<OneBillBlock> read_onebill_block(const Json& data) {
   auto reference = string_field(block, "reference", "onebill");
   if (!reference) return reference.problem();
   if (reference->empty() || utf8_characters(*reference) > limits::max_reference_chars) {
-    return invalid("invalid-body", "onebill.reference must have 1 to " + std::to_string(limits::max_reference_chars) + " characters");
+    return invalid("invalid-body", "onebill.reference must have 1 to " +
+                                       std::to_string(limits::max_reference_chars) + " characters");
   }
   out.reference = *reference;
   auto kind = string_field(block, "kind", "onebill");
@@ -106,18 +111,22 @@ Result<OneBillBlock> read_onebill_block(const Json& data) {
   if (*kind != "BOL" && *kind != "SWB") return invalid("invalid-body", "onebill.kind must be BOL or SWB");
   out.kind = *kind;
   auto to_order = block.find("toOrder");
-  if (to_order == block.end() || !to_order->is_boolean()) return invalid("wrong-type", "onebill.toOrder is missing or not a boolean");
+  if (to_order == block.end() || !to_order->is_boolean())
+    return invalid("wrong-type", "onebill.toOrder is missing or not a boolean");
   out.to_order = to_order->get<bool>();
   auto legs = block.find("legs");
-  if (legs == block.end() || !legs->is_array()) return invalid("wrong-type", "onebill.legs is missing or not an array");
+  if (legs == block.end() || !legs->is_array())
+    return invalid("wrong-type", "onebill.legs is missing or not an array");
   if (legs->empty() || legs->size() > limits::max_legs) {
-    return invalid("invalid-body", "onebill.legs must list 1 to " + std::to_string(limits::max_legs) + " legs");
+    return invalid("invalid-body",
+                   "onebill.legs must list 1 to " + std::to_string(limits::max_legs) + " legs");
   }
   for (std::size_t i = 0; i < legs->size(); ++i) {
     auto leg = read_leg((*legs)[i], "onebill.legs[" + std::to_string(i) + "]");
     if (!leg) return leg.problem();
     if (!out.legs.empty() && out.legs.back().to != leg->from) {
-      return invalid("invalid-body", "onebill.legs[" + std::to_string(i) + "] does not start where the previous leg ends");
+      return invalid("invalid-body",
+                     "onebill.legs[" + std::to_string(i) + "] does not start where the previous leg ends");
     }
     out.legs.push_back(std::move(*leg));
   }
@@ -143,10 +152,11 @@ Status check_dcsa_agrees(const Json& data, const OneBillBlock& block) {
 Json to_json(const OneBillBlock& block) {
   Json legs = Json::array();
   for (const Leg& leg : block.legs) {
-    legs.push_back(Json{{"mode", leg.mode}, {"carrier", leg.carrier.to_string()}, {"from", leg.from}, {"to", leg.to}});
+    legs.push_back(
+        Json{{"mode", leg.mode}, {"carrier", leg.carrier.to_string()}, {"from", leg.from}, {"to", leg.to}});
   }
-  return Json{{"chain", block.chain},      {"issuer", block.issuer.to_string()}, {"reference", block.reference},
-              {"kind", block.kind},        {"toOrder", block.to_order},          {"legs", std::move(legs)}};
+  return Json{{"chain", block.chain}, {"issuer", block.issuer.to_string()}, {"reference", block.reference},
+              {"kind", block.kind},   {"toOrder", block.to_order},          {"legs", std::move(legs)}};
 }
 
 }  // namespace onebill::tradetrust

@@ -28,7 +28,8 @@ std::vector<DidIssuer> did_issuers(const Json& unsalted_data) {
     const std::string& type = identity.at("type").get_ref<const std::string&>();
     if (type != "DID" && type != "DNS-DID") continue;
     DidIssuer did{i, ""};
-    if (identity.contains("key") && identity.at("key").is_string()) did.key = identity.at("key").get<std::string>();
+    if (identity.contains("key") && identity.at("key").is_string())
+      did.key = identity.at("key").get<std::string>();
     found.push_back(std::move(did));
   }
   return found;
@@ -54,7 +55,8 @@ std::string check_one_proof(const DidProof& proof, const Hash32& merkle_root, st
 
 Result<Address> parse_did_ethr(std::string_view did) {
   if (did.substr(0, did_ethr_prefix.size()) != did_ethr_prefix) {
-    return invalid("invalid-body", "only did:ethr identifiers are supported, not " + json::quote(std::string(did)));
+    return invalid("invalid-body",
+                   "only did:ethr identifiers are supported, not " + json::quote(std::string(did)));
   }
   std::string_view rest = did.substr(did_ethr_prefix.size());
   if (auto hash = rest.find('#'); hash != std::string_view::npos) {
@@ -63,7 +65,8 @@ Result<Address> parse_did_ethr(std::string_view did) {
     }
     rest = rest.substr(0, hash);
   }
-  if (auto colon = rest.rfind(':'); colon != std::string_view::npos) rest = rest.substr(colon + 1);  // network
+  if (auto colon = rest.rfind(':'); colon != std::string_view::npos)
+    rest = rest.substr(colon + 1);  // network
   return Address::parse(rest);
 }
 

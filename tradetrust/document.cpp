@@ -42,15 +42,18 @@ Result<WrappedDocument> parse_wrapped(const Json& document) {
   if (auto version = document.find("version"); version != document.end()) {
     if (!version->is_string()) return invalid("wrong-type", "version is not a string");
     if (version->get_ref<const std::string&>().find("3.0") != std::string::npos) {
-      return invalid("invalid-body", "this is an OpenAttestation v3 document; OneBill reads v2 documents only");
+      return invalid("invalid-body",
+                     "this is an OpenAttestation v3 document; OneBill reads v2 documents only");
     }
   }
   if (document.contains("@context") || document.contains("credentialSubject")) {
-    return invalid("invalid-body", "this is a W3C verifiable credential; OneBill reads OpenAttestation v2 only");
+    return invalid("invalid-body",
+                   "this is a W3C verifiable credential; OneBill reads OpenAttestation v2 only");
   }
   auto data = document.find("data");
   if (data == document.end() || !data->is_object()) {
-    return invalid("invalid-body", "data is missing or not an object; is this a wrapped OpenAttestation v2 document?");
+    return invalid("invalid-body",
+                   "data is missing or not an object; is this a wrapped OpenAttestation v2 document?");
   }
   out.data = *data;
 
@@ -64,7 +67,8 @@ Result<WrappedDocument> parse_wrapped(const Json& document) {
     return invalid("invalid-body", "signature.type is " + json::quote(*type) + ", not SHA3MerkleProof");
   }
   for (const char* key : {"targetHash", "merkleRoot", "proof"}) {
-    if (!signature->contains(key)) return invalid("invalid-body", std::string("signature.") + key + " is missing");
+    if (!signature->contains(key))
+      return invalid("invalid-body", std::string("signature.") + key + " is missing");
   }
   auto target = read_hash(signature->at("targetHash"), "signature.targetHash");
   if (!target) return target.problem();

@@ -30,9 +30,9 @@ struct WrappedDocument {
   json::Json data;      // document.data, still salted
   Hash32 target_hash{};
   Hash32 merkle_root{};
-  std::vector<Hash32> batch_proof;  // signature.proof
-  std::vector<Hash32> obfuscated;   // privacy.obfuscatedData
-  std::vector<DidProof> did_proofs; // proof[], empty when the document is not DID-signed
+  std::vector<Hash32> batch_proof;   // signature.proof
+  std::vector<Hash32> obfuscated;    // privacy.obfuscatedData
+  std::vector<DidProof> did_proofs;  // proof[], empty when the document is not DID-signed
   bool is_batched() const { return !batch_proof.empty(); }
 };
 

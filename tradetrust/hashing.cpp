@@ -20,7 +20,9 @@ double number_of(const Json& value) {
   return value.get<double>();
 }
 
-bool is_descended(const Json& value) { return (value.is_object() || value.is_array()) && !value.empty(); }
+bool is_descended(const Json& value) {
+  return (value.is_object() || value.is_array()) && !value.empty();
+}
 
 class Flattener {
  public:
@@ -40,7 +42,8 @@ class Flattener {
   std::vector<Leaf> take() { return std::move(leaves_); }
 
  private:
-  Status visit_member(const std::string& key, const Json& value, const std::string& prefix, std::size_t depth) {
+  Status visit_member(const std::string& key, const Json& value, const std::string& prefix,
+                      std::size_t depth) {
     if (key.find('.') != std::string::npos) {
       return invalid("invalid-body", "the key " + json::quote(key) +
                                          " contains '.', which OpenAttestation paths cannot hold; rename it");
@@ -57,8 +60,9 @@ class Flattener {
       return invalid("wrong-type", "the number at " + json::quote(path) + " is not finite");
     }
     if (!paths_.insert(path).second) {
-      return invalid("invalid-body", "two fields flatten to the same path " + json::quote(path) +
-                                         " (an empty key at the top level); the library would leave one unprotected");
+      return invalid("invalid-body",
+                     "two fields flatten to the same path " + json::quote(path) +
+                         " (an empty key at the top level); the library would leave one unprotected");
     }
     Leaf leaf;
     leaf.hashed_text = "{" + json::quote(path) + ":" + leaf_value_text(value) + "}";
@@ -136,7 +140,9 @@ Result<Hash32> compute_target_hash(const Json& data, const std::vector<Hash32>& 
   return target_hash_of(std::move(hashes), obfuscated);
 }
 
-std::string bare_hex(const Hash32& hash) { return hex::encode_bare(ByteView(hash.data(), hash.size())); }
+std::string bare_hex(const Hash32& hash) {
+  return hex::encode_bare(ByteView(hash.data(), hash.size()));
+}
 
 std::optional<Hash32> parse_bare_hex(std::string_view text) {
   if (text.size() != 64) return std::nullopt;

@@ -33,7 +33,9 @@ BatchTree::BatchTree(std::vector<Hash32> elements) {
   ONEBILL_ASSERT(layers_.back().size() == 1);
 }
 
-const Hash32& BatchTree::root() const { return layers_.back().front(); }
+const Hash32& BatchTree::root() const {
+  return layers_.back().front();
+}
 
 std::vector<Hash32> BatchTree::proof(const Hash32& element) const {
   const std::vector<Hash32>& leaves = layers_.front();
@@ -49,7 +51,8 @@ std::vector<Hash32> BatchTree::proof(const Hash32& element) const {
   return siblings;
 }
 
-bool check_batch_proof(const std::vector<Hash32>& proof, const Hash32& merkle_root, const Hash32& target_hash) {
+bool check_batch_proof(const std::vector<Hash32>& proof, const Hash32& merkle_root,
+                       const Hash32& target_hash) {
   Hash32 node = target_hash;
   for (const Hash32& sibling : proof) node = combine_sorted_pair(node, sibling);
   return node == merkle_root;

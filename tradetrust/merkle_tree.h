@@ -25,6 +25,7 @@ class BatchTree {
 };
 
 // Folds the proof into the target hash and compares with the root (library: checkProof).
-bool check_batch_proof(const std::vector<Hash32>& proof, const Hash32& merkle_root, const Hash32& target_hash);
+bool check_batch_proof(const std::vector<Hash32>& proof, const Hash32& merkle_root,
+                       const Hash32& target_hash);
 
 }  // namespace onebill::tradetrust

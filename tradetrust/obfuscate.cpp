@@ -46,7 +46,8 @@ Result<Location> locate(const Json& data, const std::string& path) {
   const Json* node = &data;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& segment = segments[i];
-    if (segment.empty()) return invalid("invalid-body", "the path " + json::quote(path) + " has an empty segment");
+    if (segment.empty())
+      return invalid("invalid-body", "the path " + json::quote(path) + " has an empty segment");
     bool last = i + 1 == segments.size();
     if (node->is_object() && node->contains(segment)) {
       if (last) return Location{pointer, segment};

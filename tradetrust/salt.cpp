@@ -21,10 +21,11 @@ bool is_hex_digit(char c) {
 // JavaScript WhiteSpace and LineTerminator code points (ECMA-262 String.prototype.trim), as UTF-8.
 std::size_t whitespace_bytes_at(std::string_view text, std::size_t at) {
   static constexpr std::array<std::string_view, 25> spaces = {
-      "\t", "\n", "\v", "\f", "\r", " ", "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81",
-      "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86", "\xE2\x80\x87",
-      "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF",
-      "\xE2\x81\x9F", "\xE3\x80\x80", "\xEF\xBB\xBF"};
+      "\t",           "\n",           "\v",           "\f",           "\r",           " ",
+      "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81", "\xE2\x80\x82", "\xE2\x80\x83",
+      "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86", "\xE2\x80\x87", "\xE2\x80\x88", "\xE2\x80\x89",
+      "\xE2\x80\x8A", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80",
+      "\xEF\xBB\xBF"};
   for (std::string_view space : spaces) {
     if (text.substr(at, space.size()) == space) return space.size();
   }
@@ -160,7 +161,7 @@ Result<std::string> salt_value(std::string_view uuid, const Json& primitive) {
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
     case Json::value_t::number_float: {
-      double number = primitive.is_number_unsigned() ? static_cast<double>(primitive.get<std::uint64_t>())
+      double number = primitive.is_number_unsigned()  ? static_cast<double>(primitive.get<std::uint64_t>())
                       : primitive.is_number_integer() ? static_cast<double>(primitive.get<std::int64_t>())
                                                       : primitive.get<double>();
       if (!std::isfinite(number)) return invalid("wrong-type", "a number in the document is not finite");
@@ -171,6 +172,8 @@ Result<std::string> salt_value(std::string_view uuid, const Json& primitive) {
   }
 }
 
-Result<Json> unsalt_data(const Json& data) { return unsalt_value(data); }
+Result<Json> unsalt_data(const Json& data) {
+  return unsalt_value(data);
+}
 
 }  // namespace onebill::tradetrust

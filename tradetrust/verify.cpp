@@ -20,8 +20,8 @@ constexpr const char* did_fragment = "OneBillDidSignature";
 constexpr const char* status_fragment = "OneBillLedgerStatus";
 constexpr const char* identity_fragment = "OneBillIssuerIdentity";
 
-Fragment make(FragmentType type, const char* name, FragmentStatus status, std::optional<Json> data = std::nullopt,
-              std::optional<Reason> reason = std::nullopt) {
+Fragment make(FragmentType type, const char* name, FragmentStatus status,
+              std::optional<Json> data = std::nullopt, std::optional<Reason> reason = std::nullopt) {
   return Fragment{type, name, status, std::move(data), std::move(reason)};
 }
 
@@ -36,12 +36,14 @@ Fragment failed(FragmentType type, const char* name, FragmentStatus status, Reas
 
 bool ascii_iequal(std::string_view a, std::string_view b) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 const Json* first_issuer(const Json& unsalted) {
   auto issuers = unsalted.find("issuers");
-  if (issuers == unsalted.end() || !issuers->is_array() || issuers->empty() || !(*issuers)[0].is_object()) return nullptr;
+  if (issuers == unsalted.end() || !issuers->is_array() || issuers->empty() || !(*issuers)[0].is_object())
+    return nullptr;
   return &(*issuers)[0];
 }
 
@@ -56,13 +58,18 @@ std::string string_at(const Json* object, std::initializer_list<const char*> key
 
 // What differs between the ledger's record and the document's `onebill` block; empty when nothing.
 std::string mismatch(const BillFacts& bill, const OneBillBlock& block, const std::string& ledger_chain) {
-  if (block.chain != ledger_chain) return "the document names chain " + block.chain + ", this ledger is " + ledger_chain;
-  if (block.issuer != bill.issuer) return "issuer: ledger " + bill.issuer.to_string() + ", document " + block.issuer.to_string();
-  if (block.reference != bill.reference) return "reference: ledger " + json::quote(bill.reference) + ", document " + json::quote(block.reference);
+  if (block.chain != ledger_chain)
+    return "the document names chain " + block.chain + ", this ledger is " + ledger_chain;
+  if (block.issuer != bill.issuer)
+    return "issuer: ledger " + bill.issuer.to_string() + ", document " + block.issuer.to_string();
+  if (block.reference != bill.reference)
+    return "reference: ledger " + json::quote(bill.reference) + ", document " + json::quote(block.reference);
   if (block.kind != bill.kind) return "kind: ledger " + bill.kind + ", document " + block.kind;
-  if (block.to_order != bill.to_order) return std::string("to-order: ledger ") + (bill.to_order ? "true" : "false");
+  if (block.to_order != bill.to_order)
+    return std::string("to-order: ledger ") + (bill.to_order ? "true" : "false");
   if (block.legs.size() != bill.legs.size()) {
-    return "legs: ledger " + std::to_string(bill.legs.size()) + ", document " + std::to_string(block.legs.size());
+    return "legs: ledger " + std::to_string(bill.legs.size()) + ", document " +
+           std::to_string(block.legs.size());
   }
   for (std::size_t i = 0; i < block.legs.size(); ++i) {
     if (!(block.legs[i] == bill.legs[i])) return "legs[" + std::to_string(i) + "] differ from the ledger's";
@@ -92,22 +99,26 @@ Fragment integrity_fragment(const Json& input, Context& context, std::optional<H
   }
   computed = *target;
   if (*target != wrapped.target_hash) {
-    return failed(FragmentType::document_integrity, hash_fragment, FragmentStatus::invalid, ReasonCode::document_tampered,
+    return failed(FragmentType::document_integrity, hash_fragment, FragmentStatus::invalid,
+                  ReasonCode::document_tampered,
                   "the data does not hash to signature.targetHash: the document was changed", Json(false));
   }
   if (!check_batch_proof(wrapped.batch_proof, wrapped.merkle_root, wrapped.target_hash)) {
-    return failed(FragmentType::document_integrity, hash_fragment, FragmentStatus::invalid, ReasonCode::document_tampered,
-                  "signature.targetHash and signature.proof do not lead to signature.merkleRoot", Json(false));
+    return failed(FragmentType::document_integrity, hash_fragment, FragmentStatus::invalid,
+                  ReasonCode::document_tampered,
+                  "signature.targetHash and signature.proof do not lead to signature.merkleRoot",
+                  Json(false));
   }
   return make(FragmentType::document_integrity, hash_fragment, FragmentStatus::valid, Json(true));
 }
 
 Fragment did_signature_fragment(Context& context) {
-  if (!context.document) return skipped(FragmentType::document_integrity, did_fragment, "the document could not be read");
+  if (!context.document)
+    return skipped(FragmentType::document_integrity, did_fragment, "the document could not be read");
   auto unsalted = unsalt_data(context.document->data);
   if (!unsalted) {
-    return failed(FragmentType::document_integrity, did_fragment, FragmentStatus::invalid, ReasonCode::document_malformed,
-                  unsalted.problem().detail);
+    return failed(FragmentType::document_integrity, did_fragment, FragmentStatus::invalid,
+                  ReasonCode::document_malformed, unsalted.problem().detail);
   }
   context.unsalted = std::move(*unsalted);
   DidOutcome outcome = check_did_proofs(*context.document, *context.unsalted);
@@ -119,8 +130,8 @@ Fragment did_signature_fragment(Context& context) {
     case DidCheck::invalid:
       break;
   }
-  return failed(FragmentType::document_integrity, did_fragment, FragmentStatus::invalid, ReasonCode::did_signature_invalid,
-                outcome.message, Json(false));
+  return failed(FragmentType::document_integrity, did_fragment, FragmentStatus::invalid,
+                ReasonCode::did_signature_invalid, outcome.message, Json(false));
 }
 
 struct LedgerAnswers {
@@ -149,7 +160,8 @@ Fragment status_fragment_of(Context& context, const LedgerAnswers& answers) {
     for (const Hash32& id : bill->replaced_by) replaced.push_back(hex::encode(id));
     data["replaced_by"] = std::move(replaced);
     return failed(type, status_fragment, FragmentStatus::invalid, ReasonCode::bill_voided,
-                  bill->replaced_by.empty() ? "the bill was voided" : "the bill was voided and replaced", std::move(data));
+                  bill->replaced_by.empty() ? "the bill was voided" : "the bill was voided and replaced",
+                  std::move(data));
   }
   if (!answers.chain) {
     return failed(type, status_fragment, FragmentStatus::error, ReasonCode::ledger_unreachable,
@@ -167,11 +179,13 @@ Fragment status_fragment_of(Context& context, const LedgerAnswers& answers) {
     std::string registry = string_at(first_issuer(*context.unsalted), {"tokenRegistry"});
     auto named = Address::parse(registry);
     if (differs.empty() && (!named || *named != registry_address(*answers.chain))) {
-      differs = "issuers[0].tokenRegistry is not this chain's registry " + registry_address(*answers.chain).to_string();
+      differs = "issuers[0].tokenRegistry is not this chain's registry " +
+                registry_address(*answers.chain).to_string();
     }
   }
   if (!differs.empty()) {
-    return failed(type, status_fragment, FragmentStatus::invalid, ReasonCode::ledger_mismatch, differs, std::move(data));
+    return failed(type, status_fragment, FragmentStatus::invalid, ReasonCode::ledger_mismatch, differs,
+                  std::move(data));
   }
   return make(type, status_fragment, FragmentStatus::valid, std::move(data));
 }
@@ -183,8 +197,10 @@ Fragment identity_fragment_of(Context& context, const LedgerAnswers& answers, Le
                   "the ledger could not answer: " + answers.bill.problem().detail);
   }
   std::optional<Address> issuer;
-  if (*answers.bill) issuer = (*answers.bill)->issuer;
-  else if (context.block) issuer = context.block->issuer;
+  if (*answers.bill)
+    issuer = (*answers.bill)->issuer;
+  else if (context.block)
+    issuer = context.block->issuer;
   if (!issuer) {
     return failed(type, identity_fragment, FragmentStatus::invalid, ReasonCode::issuer_unknown,
                   "neither the ledger nor the document's onebill block names the issuer");
@@ -215,9 +231,10 @@ Fragment identity_fragment_of(Context& context, const LedgerAnswers& answers, Le
                   std::move(data));
   }
   if (name != facts.name) {
-    return failed(type, identity_fragment, FragmentStatus::invalid, ReasonCode::identity_mismatch,
-                  "issuers[0].name " + json::quote(name) + " is not the registered name " + json::quote(facts.name),
-                  std::move(data));
+    return failed(
+        type, identity_fragment, FragmentStatus::invalid, ReasonCode::identity_mismatch,
+        "issuers[0].name " + json::quote(name) + " is not the registered name " + json::quote(facts.name),
+        std::move(data));
   }
   return make(type, identity_fragment, FragmentStatus::valid, std::move(data));
 }
@@ -226,54 +243,79 @@ Fragment identity_fragment_of(Context& context, const LedgerAnswers& answers, Le
 
 std::string_view to_string(BillStatus status) {
   switch (status) {
-    case BillStatus::issued: return "ISSUED";
-    case BillStatus::pending_surrender: return "PENDING_SURRENDER";
-    case BillStatus::surrendered: return "SURRENDERED";
-    case BillStatus::voided: return "VOIDED";
+    case BillStatus::issued:
+      return "ISSUED";
+    case BillStatus::pending_surrender:
+      return "PENDING_SURRENDER";
+    case BillStatus::surrendered:
+      return "SURRENDERED";
+    case BillStatus::voided:
+      return "VOIDED";
   }
   return "UNKNOWN";
 }
 
 std::string_view to_string(FragmentType type) {
   switch (type) {
-    case FragmentType::document_integrity: return "DOCUMENT_INTEGRITY";
-    case FragmentType::document_status: return "DOCUMENT_STATUS";
-    case FragmentType::issuer_identity: return "ISSUER_IDENTITY";
+    case FragmentType::document_integrity:
+      return "DOCUMENT_INTEGRITY";
+    case FragmentType::document_status:
+      return "DOCUMENT_STATUS";
+    case FragmentType::issuer_identity:
+      return "ISSUER_IDENTITY";
   }
   return "UNKNOWN";
 }
 
 std::string_view to_string(FragmentStatus status) {
   switch (status) {
-    case FragmentStatus::valid: return "VALID";
-    case FragmentStatus::invalid: return "INVALID";
-    case FragmentStatus::error: return "ERROR";
-    case FragmentStatus::skipped: return "SKIPPED";
+    case FragmentStatus::valid:
+      return "VALID";
+    case FragmentStatus::invalid:
+      return "INVALID";
+    case FragmentStatus::error:
+      return "ERROR";
+    case FragmentStatus::skipped:
+      return "SKIPPED";
   }
   return "UNKNOWN";
 }
 
 std::string_view to_string(ReasonCode code) {
   switch (code) {
-    case ReasonCode::document_tampered: return "DOCUMENT_TAMPERED";
-    case ReasonCode::document_malformed: return "DOCUMENT_MALFORMED";
-    case ReasonCode::skipped: return "SKIPPED";
-    case ReasonCode::did_signature_invalid: return "DID_SIGNATURE_INVALID";
-    case ReasonCode::bill_not_issued: return "BILL_NOT_ISSUED";
-    case ReasonCode::bill_surrendered: return "BILL_SURRENDERED";
-    case ReasonCode::bill_voided: return "BILL_VOIDED";
-    case ReasonCode::ledger_mismatch: return "LEDGER_MISMATCH";
-    case ReasonCode::ledger_unreachable: return "LEDGER_UNREACHABLE";
-    case ReasonCode::issuer_unknown: return "ISSUER_UNKNOWN";
-    case ReasonCode::issuer_not_admitted: return "ISSUER_NOT_ADMITTED";
-    case ReasonCode::issuer_not_carrier: return "ISSUER_NOT_CARRIER";
-    case ReasonCode::identity_mismatch: return "IDENTITY_MISMATCH";
+    case ReasonCode::document_tampered:
+      return "DOCUMENT_TAMPERED";
+    case ReasonCode::document_malformed:
+      return "DOCUMENT_MALFORMED";
+    case ReasonCode::skipped:
+      return "SKIPPED";
+    case ReasonCode::did_signature_invalid:
+      return "DID_SIGNATURE_INVALID";
+    case ReasonCode::bill_not_issued:
+      return "BILL_NOT_ISSUED";
+    case ReasonCode::bill_surrendered:
+      return "BILL_SURRENDERED";
+    case ReasonCode::bill_voided:
+      return "BILL_VOIDED";
+    case ReasonCode::ledger_mismatch:
+      return "LEDGER_MISMATCH";
+    case ReasonCode::ledger_unreachable:
+      return "LEDGER_UNREACHABLE";
+    case ReasonCode::issuer_unknown:
+      return "ISSUER_UNKNOWN";
+    case ReasonCode::issuer_not_admitted:
+      return "ISSUER_NOT_ADMITTED";
+    case ReasonCode::issuer_not_carrier:
+      return "ISSUER_NOT_CARRIER";
+    case ReasonCode::identity_mismatch:
+      return "IDENTITY_MISMATCH";
   }
   return "UNKNOWN";
 }
 
 Json Fragment::to_json() const {
-  Json out = Json{{"type", std::string(tradetrust::to_string(type))}, {"name", name},
+  Json out = Json{{"type", std::string(tradetrust::to_string(type))},
+                  {"name", name},
                   {"status", std::string(tradetrust::to_string(status))}};
   if (data) out["data"] = *data;
   if (reason) {
@@ -285,12 +327,15 @@ Json Fragment::to_json() const {
 }
 
 bool is_valid(const std::vector<Fragment>& fragments) {
-  for (FragmentType type : {FragmentType::document_integrity, FragmentType::document_status, FragmentType::issuer_identity}) {
+  for (FragmentType type :
+       {FragmentType::document_integrity, FragmentType::document_status, FragmentType::issuer_identity}) {
     bool any_valid = false;
     for (const Fragment& fragment : fragments) {
       if (fragment.type != type) continue;
-      if (fragment.status == FragmentStatus::valid) any_valid = true;
-      else if (fragment.status != FragmentStatus::skipped) return false;
+      if (fragment.status == FragmentStatus::valid)
+        any_valid = true;
+      else if (fragment.status != FragmentStatus::skipped)
+        return false;
     }
     if (!any_valid) return false;
   }
@@ -299,7 +344,8 @@ bool is_valid(const std::vector<Fragment>& fragments) {
 
 Verdict verdict_of(const std::vector<Fragment>& fragments) {
   auto any = [&](FragmentStatus status) {
-    return std::any_of(fragments.begin(), fragments.end(), [&](const Fragment& f) { return f.status == status; });
+    return std::any_of(fragments.begin(), fragments.end(),
+                       [&](const Fragment& f) { return f.status == status; });
   };
   if (any(FragmentStatus::invalid)) return Verdict::invalid;
   if (any(FragmentStatus::error)) return Verdict::error;
@@ -335,16 +381,22 @@ Verification verify_document(const Json& input, LedgerView* ledger) {
   if (context.document) out.merkle_root = context.document->merkle_root;
   if (context.unsalted) {
     auto block = read_onebill_block(*context.unsalted);
-    if (block) context.block = std::move(*block);
-    else context.block_problem = block.problem().detail;
+    if (block)
+      context.block = std::move(*block);
+    else
+      context.block_problem = block.problem().detail;
   }
 
   if (ledger == nullptr) {
-    out.fragments.push_back(skipped(FragmentType::document_status, status_fragment, "offline: the ledger was not asked"));
-    out.fragments.push_back(skipped(FragmentType::issuer_identity, identity_fragment, "offline: the ledger was not asked"));
+    out.fragments.push_back(
+        skipped(FragmentType::document_status, status_fragment, "offline: the ledger was not asked"));
+    out.fragments.push_back(
+        skipped(FragmentType::issuer_identity, identity_fragment, "offline: the ledger was not asked"));
   } else if (!context.document || !context.unsalted) {
-    out.fragments.push_back(skipped(FragmentType::document_status, status_fragment, "the document could not be read"));
-    out.fragments.push_back(skipped(FragmentType::issuer_identity, identity_fragment, "the document could not be read"));
+    out.fragments.push_back(
+        skipped(FragmentType::document_status, status_fragment, "the document could not be read"));
+    out.fragments.push_back(
+        skipped(FragmentType::issuer_identity, identity_fragment, "the document could not be read"));
   } else {
     LedgerAnswers answers;
     answers.bill = ledger->bill(context.document->merkle_root);

@@ -62,19 +62,19 @@ std::string_view to_string(FragmentStatus status);  // "VALID", "INVALID", "ERRO
 
 // reason.code / reason.codeString of every fragment this verifier produces.
 enum class ReasonCode {
-  document_tampered = 0,     // targetHash or merkleRoot does not match
-  document_malformed = 1,    // not a readable wrapped v2 document
-  skipped = 2,               // not applicable, or offline
-  did_signature_invalid = 3, // a proof[] signature is wrong or missing
+  document_tampered = 0,      // targetHash or merkleRoot does not match
+  document_malformed = 1,     // not a readable wrapped v2 document
+  skipped = 2,                // not applicable, or offline
+  did_signature_invalid = 3,  // a proof[] signature is wrong or missing
   bill_not_issued = 10,
   bill_surrendered = 11,
   bill_voided = 12,
   ledger_mismatch = 13,
   ledger_unreachable = 14,
-  issuer_unknown = 20,       // neither the ledger nor the document names an issuer address
+  issuer_unknown = 20,  // neither the ledger nor the document names an issuer address
   issuer_not_admitted = 21,
   issuer_not_carrier = 22,
-  identity_mismatch = 23,    // registered domain or name differ from the document's issuers[0]
+  identity_mismatch = 23,  // registered domain or name differ from the document's issuers[0]
 };
 std::string_view to_string(ReasonCode code);  // "DOCUMENT_TAMPERED", "BILL_SURRENDERED", ...
 
@@ -85,7 +85,8 @@ struct Reason {
 
 struct Fragment {
   FragmentType type = FragmentType::document_integrity;
-  std::string name;  // "OpenAttestationHash", "OneBillDidSignature", "OneBillLedgerStatus", "OneBillIssuerIdentity"
+  std::string
+      name;  // "OpenAttestationHash", "OneBillDidSignature", "OneBillLedgerStatus", "OneBillIssuerIdentity"
   FragmentStatus status = FragmentStatus::skipped;
   std::optional<json::Json> data;
   std::optional<Reason> reason;

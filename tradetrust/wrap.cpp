@@ -21,7 +21,8 @@ std::size_t depth_of(const Json& value) {
 Status check_issuers(const Json& raw) {
   auto issuers = raw.find("issuers");
   if (issuers == raw.end() || !issuers->is_array() || issuers->empty()) {
-    return invalid("invalid-body", "the document needs a non-empty `issuers` array (OpenAttestation v2 schema)");
+    return invalid("invalid-body",
+                   "the document needs a non-empty `issuers` array (OpenAttestation v2 schema)");
   }
   for (const Json& issuer : *issuers) {
     if (!issuer.is_object() || !issuer.contains("name") || !issuer.at("name").is_string()) {
@@ -89,8 +90,8 @@ Result<Json> wrap_document_with_salts(const Json& raw, const SaltSource& salts) 
 Result<std::vector<Json>> wrap_documents_with_salts(const std::vector<Json>& raws, const SaltSource& salts) {
   if (raws.empty()) return invalid("invalid-body", "a batch needs at least one document");
   if (raws.size() > limits::max_batch_transactions) {
-    return invalid("too-large", "a batch holds at most " + std::to_string(limits::max_batch_transactions) +
-                                    " documents");
+    return invalid("too-large",
+                   "a batch holds at most " + std::to_string(limits::max_batch_transactions) + " documents");
   }
   std::vector<Json> wrapped;
   std::vector<Hash32> targets;

@@ -22,8 +22,12 @@ Json raw_with(const std::string& key, Json value) {
   return raw;
 }
 
-const Fragment& integrity(const Verification& result) { return result.fragments.at(0); }
-const Fragment& did_signature(const Verification& result) { return result.fragments.at(1); }
+const Fragment& integrity(const Verification& result) {
+  return result.fragments.at(0);
+}
+const Fragment& did_signature(const Verification& result) {
+  return result.fragments.at(1);
+}
 
 }  // namespace
 
@@ -132,8 +136,9 @@ TEST_CASE("an obfuscated hash that was never a leaf makes the document INVALID")
 }
 
 TEST_CASE("a document that is not wrapped OpenAttestation v2 is INVALID, not a crash") {
-  for (const Json& document : {Json(nullptr), Json::array(), Json{{"data", 1}}, test::read_vector("mini-raw.json"),
-                               Json{{"version", "https://schema.openattestation.com/3.0/schema.json"}}}) {
+  for (const Json& document :
+       {Json(nullptr), Json::array(), Json{{"data", 1}}, test::read_vector("mini-raw.json"),
+        Json{{"version", "https://schema.openattestation.com/3.0/schema.json"}}}) {
     Verification result = verify_document(document, nullptr);
     CHECK(integrity(result).status == FragmentStatus::invalid);
     CHECK(verdict_of(result.fragments) == Verdict::invalid);
@@ -144,12 +149,14 @@ namespace {
 
 Json did_raw(const PrivateKey& key) {
   std::string did = "did:ethr:" + key.address().to_string();
-  return Json{{"issuers", Json::array({Json{{"id", did},
-                                           {"name", "DID issuer"},
-                                           {"revocation", {{"type", "NONE"}}},
-                                           {"identityProof", {{"type", "DNS-DID"}, {"key", did + "#controller"},
-                                                              {"location", "did.test"}}}}})},
-              {"n", 1}};
+  return Json{
+      {"issuers",
+       Json::array({Json{{"id", did},
+                         {"name", "DID issuer"},
+                         {"revocation", {{"type", "NONE"}}},
+                         {"identityProof",
+                          {{"type", "DNS-DID"}, {"key", did + "#controller"}, {"location", "did.test"}}}}})},
+      {"n", 1}};
 }
 
 Json did_signed(const PrivateKey& issuer, const PrivateKey& signer) {
@@ -218,7 +225,8 @@ TEST_CASE("obfuscating a path that names nothing is refused") {
 }
 
 TEST_CASE("obfuscation keeps the document valid, twice over and for whole containers") {
-  auto once = obfuscate_document(test::read_vector("bol-wrapped.json"), {"packages.1.weight", "tags", "extra"});
+  auto once =
+      obfuscate_document(test::read_vector("bol-wrapped.json"), {"packages.1.weight", "tags", "extra"});
   REQUIRE(once.ok());
   CHECK(verdict_of(verify_document(*once, nullptr).fragments) == Verdict::intact_offline);
   auto twice = obfuscate_document(*once, {"shipper", "packages"});
@@ -228,11 +236,13 @@ TEST_CASE("obfuscation keeps the document valid, twice over and for whole contai
 }
 
 TEST_CASE("obfuscating a field and a field inside it hides each leaf once") {
-  auto out = obfuscate_document(test::read_vector("bol-wrapped.json"), {"shipper.address", "shipper.address.street"});
+  auto out = obfuscate_document(test::read_vector("bol-wrapped.json"),
+                                {"shipper.address", "shipper.address.street"});
   REQUIRE(out.ok());
   CHECK(out->at("privacy").at("obfuscatedData").size() == 2);
   CHECK(verdict_of(verify_document(*out, nullptr).fragments) == Verdict::intact_offline);
-  auto reversed = obfuscate_document(test::read_vector("bol-wrapped.json"), {"shipper.address.street", "shipper.address"});
+  auto reversed = obfuscate_document(test::read_vector("bol-wrapped.json"),
+                                     {"shipper.address.street", "shipper.address"});
   REQUIRE(reversed.ok());
   CHECK(reversed->at("data") == out->at("data"));
 }

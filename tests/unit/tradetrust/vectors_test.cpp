@@ -127,7 +127,8 @@ TEST_CASE("wrap_documents gives every document a proof to the common root") {
 TEST_CASE("the library's obfuscated document verifies, and obfuscating the same paths reproduces it") {
   Json expected = test::read_vector("bol-obfuscated.json");
   CHECK(verdict_of(verify_document(expected, nullptr).fragments) == Verdict::intact_offline);
-  auto ours = obfuscate_document(test::read_vector("bol-wrapped.json"), {"consignee", "shipper.address.street"});
+  auto ours =
+      obfuscate_document(test::read_vector("bol-wrapped.json"), {"consignee", "shipper.address.street"});
   REQUIRE(ours.ok());
   CHECK(ours->at("data") == expected.at("data"));
   std::set<std::string> ours_hidden(ours->at("privacy").at("obfuscatedData").begin(),

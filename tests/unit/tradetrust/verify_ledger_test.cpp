@@ -69,12 +69,17 @@ Issued issued_bill() {
   bill.to_order = true;
   bill.legs = {Leg{"RAIL", rail.address(), "CNCKG", "CNQZH"}, Leg{"SEA", sea.address(), "CNQZH", "SGSIN"}};
   out.ledger.bills[out.id] = bill;
-  out.ledger.participants[rail.address()] = IssuerFacts{terms.issuer_name, terms.issuer_domain, {"CARRIER"}, false};
+  out.ledger.participants[rail.address()] =
+      IssuerFacts{terms.issuer_name, terms.issuer_domain, {"CARRIER"}, false};
   return out;
 }
 
-const Fragment& status_of(const Verification& result) { return result.fragments.at(2); }
-const Fragment& identity_of(const Verification& result) { return result.fragments.at(3); }
+const Fragment& status_of(const Verification& result) {
+  return result.fragments.at(2);
+}
+const Fragment& identity_of(const Verification& result) {
+  return result.fragments.at(3);
+}
 
 }  // namespace
 
@@ -136,14 +141,17 @@ TEST_CASE("a document that disagrees with the ledger is INVALID with LEDGER_MISM
     REQUIRE(status_of(result).reason.has_value());
     return status_of(result).reason->code;
   };
-  CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.reference = "OTHER-1"; }) == ReasonCode::ledger_mismatch);
+  CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.reference = "OTHER-1"; }) ==
+        ReasonCode::ledger_mismatch);
   CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.kind = "SWB"; }) == ReasonCode::ledger_mismatch);
   CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.to_order = false; }) == ReasonCode::ledger_mismatch);
   CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.legs.pop_back(); }) == ReasonCode::ledger_mismatch);
-  CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.legs[1].to = "SGSGP"; }) == ReasonCode::ledger_mismatch);
+  CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.legs[1].to = "SGSGP"; }) ==
+        ReasonCode::ledger_mismatch);
   CHECK(mismatch_after([](BillFacts& b, FakeLedger&) { b.issuer = PrivateKey::generate().address(); }) ==
         ReasonCode::ledger_mismatch);
-  CHECK(mismatch_after([](BillFacts&, FakeLedger& l) { l.chain_id = "onebill-other"; }) == ReasonCode::ledger_mismatch);
+  CHECK(mismatch_after([](BillFacts&, FakeLedger& l) { l.chain_id = "onebill-other"; }) ==
+        ReasonCode::ledger_mismatch);
 }
 
 TEST_CASE("a foreign document the ledger knows by its root but without a onebill block is LEDGER_MISMATCH") {
@@ -183,18 +191,22 @@ TEST_CASE("the issuer's registered domain matches ASCII case-insensitively") {
 TEST_CASE("an issuer whose registered domain or name differs is INVALID with IDENTITY_MISMATCH") {
   Issued bill = issued_bill();
   bill.ledger.participants[bill.issuer].domain = "carrier-sea.example";
-  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code == ReasonCode::identity_mismatch);
+  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code ==
+        ReasonCode::identity_mismatch);
   bill = issued_bill();
   bill.ledger.participants[bill.issuer].name = "Someone Else Ltd";
-  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code == ReasonCode::identity_mismatch);
+  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code ==
+        ReasonCode::identity_mismatch);
 }
 
 TEST_CASE("an issuer that is not an admitted CARRIER is INVALID") {
   Issued bill = issued_bill();
   bill.ledger.participants[bill.issuer].roles = {"BANK"};
-  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code == ReasonCode::issuer_not_carrier);
+  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code ==
+        ReasonCode::issuer_not_carrier);
   bill.ledger.participants.clear();
-  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code == ReasonCode::issuer_not_admitted);
+  CHECK(identity_of(verify_document(bill.document, &bill.ledger)).reason->code ==
+        ReasonCode::issuer_not_admitted);
 }
 
 TEST_CASE("the template's DCSA fields agree with its onebill block") {
