@@ -254,3 +254,34 @@ test("any single changed leaf fails in both", () => {
     assert.equal(result.fragments[0].status, "INVALID");
   });
 });
+
+test("structurally mangled documents get an answer, never a crash", () => {
+  const rng = generator(SEED + 4);
+  const replacements = [null, 0, -1.5, true, "", "zz", [], {}, ["a"], { a: 1 }, "0".repeat(64), "0x" + "0".repeat(64)];
+  const files = [];
+  const documents = [...libraryWrapped.slice(0, 100), ...onebillWrapped.slice(0, 100)];
+  documents.forEach((document, i) => {
+    const copy = JSON.parse(JSON.stringify(document));
+    if (i % 3 === 0) {
+      copy.proof = [{ type: "OpenAttestationSignature2018", verificationMethod: rng.pick(["did:ethr:0x12", "x", "did:ethr:" + "0x" + "a".repeat(40) + "#controller"]), signature: rng.pick(["0x00", "0x" + "1".repeat(130), 7]) }];
+    }
+    // Replace one node anywhere (signature, privacy, data, or the root's members) by a value of another kind.
+    const nodes = [];
+    const visit = (node) => {
+      for (const key of Object.keys(node)) {
+        nodes.push([node, key]);
+        if (node[key] !== null && typeof node[key] === "object") visit(node[key]);
+      }
+    };
+    visit(copy);
+    const [parent, key] = nodes[rng.int(nodes.length)];
+    if (rng.int(4) === 0 && !Array.isArray(parent)) delete parent[key];
+    else parent[key] = rng.pick(replacements);
+    files.push(write(`mangled-${i}.json`, copy));
+  });
+  const run = onebill(["doc", "verify", "--offline", "--json", ...files]);
+  assert.notEqual(run.status, null, `OneBill died: ${run.signal} ${run.stderr}`);
+  const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assert.equal(lines.length, files.length);
+  for (const line of lines) assert.ok([1, 3].includes(line.exit), JSON.stringify(line));
+});
