@@ -150,15 +150,16 @@ class HttpServer::Impl {
   };
 
   // A socket stream with buffered reads and our timeouts: a read waits at most read_timeout without
-  // progress, never past the request's deadline, and gives up after stall_under_pressure without
-  // progress while other connections wait for a worker.
+  // progress, never past the request's deadline, and gives up on a request still arriving after
+  // stall_under_pressure while other connections wait for a worker.
   class ConnectionStream final : public httplib::Stream {
    public:
     ConnectionStream(int fd, Impl& impl) : fd_(fd), impl_(impl), buffer_(stream_buffer_bytes) {}
 
     void begin_request() {
-      request_deadline_ = Clock::now() + impl_.limits.request_deadline;
-      last_progress_ = Clock::now();
+      request_started_ = Clock::now();
+      request_deadline_ = request_started_ + impl_.limits.request_deadline;
+      last_progress_ = request_started_;
     }
     bool has_buffered() const { return begin_ < end_; }
 
@@ -218,7 +219,9 @@ class HttpServer::Impl {
         const auto now = Clock::now();
         if (now >= request_deadline_) return impl_.note_stalled();
         if (now - last_progress_ >= impl_.limits.read_timeout) return impl_.note_stalled();
-        if (impl_.under_pressure() && now - last_progress_ >= impl_.limits.stall_under_pressure) {
+        // While others wait for a worker, a request still arriving after stall_under_pressure is cut
+        // off even if it trickles: an honest client sends a request in milliseconds.
+        if (impl_.under_pressure() && now - request_started_ >= impl_.limits.stall_under_pressure) {
           return impl_.note_stalled();
         }
         if (impl_.stopping.load()) return false;
@@ -247,6 +250,7 @@ class HttpServer::Impl {
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     bool end_of_stream_ = false;
+    Clock::time_point request_started_ = Clock::now();
     Clock::time_point request_deadline_ = Clock::now();
     Clock::time_point last_progress_ = Clock::now();
   };

@@ -7,7 +7,7 @@
 //   up to `keep_alive_max_requests` requests, and a deadline for reading a whole request (a client that
 //   trickles bytes — slowloris — is cut off).
 // - Idle connections do not starve new clients: while any connection waits for a worker, a connection
-//   idling between requests (or stalled mid-request for more than `stall_under_pressure`) is closed.
+//   idling between requests, or still sending a request after `stall_under_pressure`, is closed.
 // - Per-route payload limits: a POST whose Content-Length exceeds its route's limit is answered 413
 //   "too-large" before its body is read, and the connection is closed.
 #pragma once
