@@ -1,7 +1,418 @@
+// The commands of carriers, banks, traders and customs (DESIGN §4, §7): every bill action, leg events,
+// governance, and the reads. Each action builds its body, signs it with pending_nonce and submits it.
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
 #include "api/cli.h"
+#include "api/cli_client.h"
 
 namespace onebill::api::cli {
+namespace {
 
-void add_bill_commands(CLI::App& /*root*/, CommandContext& /*context*/) {}
+// State shared by one invocation; CLI11 binds options to these fields. Only one command runs per process.
+struct BillArguments {
+  ClientOptions client;
+  std::string bill;
+  std::string to;
+  std::string holder;
+  std::string beneficiary;
+  std::string bank;
+  std::string reference;
+  std::string kind = "BOL";
+  bool to_order = false;
+  std::string id;
+  std::vector<std::string> legs;
+  std::string purpose;
+  std::string reason;
+  std::string remark;
+  std::string nominee;
+  bool cancel = false;
+  std::uint32_t leg = 0;
+  std::string event;
+  std::string location;
+  std::string time;
+  std::string conveyance;
+  std::vector<std::string> replaces;
+  std::string bills_json;
+  std::string action;
+  std::string args_json;
+  std::uint64_t expires_height = 0;
+  std::string proposal;
+  std::string address;
+  std::string party;
+  std::uint64_t height = 0;
+  std::string after;
+  std::uint32_t limit = 20;
+  std::uint32_t wait_ms = 0;
+  // searches
+  std::string search_issuer, search_holder, search_beneficiary, search_pledgee, search_carrier, search_to, search_status;
+};
+
+using BodyBuilder = std::function<Result<json::Json>(BillArguments&)>;
+
+Result<json::Json> with_remark(json::Json body, const BillArguments& args) {
+  if (!args.remark.empty()) body["remark"] = args.remark;
+  return body;
+}
+
+Result<std::string> party(BillArguments& args, const std::string& text, const char* option) {
+  if (text.empty()) return invalid("invalid-argument", std::string("missing ") + option);
+  auto address = resolve_party(args.client, text);
+  if (!address) return address.problem();
+  return address->to_string();
+}
+
+// Registers one signed action: `onebill <group> <name> BILL [options]`.
+CLI::App* add_action(CLI::App& group, CommandContext& context, const std::shared_ptr<BillArguments>& args,
+                     const std::string& name, const std::string& type, const std::string& help,
+                     BodyBuilder build_body, bool takes_bill = true) {
+  CLI::App* command = group.add_subcommand(name, help + "\nSigns `" + type + "` with the key's pending nonce and waits for commit.");
+  if (takes_bill) command->add_option("bill", args->bill, "Bill id (0x + 64 hex, the document's merkleRoot)")->required();
+  command->add_option("--remark", args->remark, "Free text kept in the bill's history (at most 255 bytes)");
+  add_client_options(*command, args->client, true);
+  command->callback([&context, args, type, build_body] {
+    context.run = [args, type, build_body] {
+      auto body = build_body(*args);
+      if (!body) return report(body.problem());
+      return print_submitted(args->client, type, submit(args->client, type, *body));
+    };
+  });
+  return command;
+}
+
+json::Json bill_only(const BillArguments& args) { return json::Json{{"bill", args.bill}}; }
+
+Result<json::Json> parse_legs(BillArguments& args) {
+  json::Json legs = json::Json::array();
+  for (const auto& text : args.legs) {
+    // MODE,CARRIER,FROM,TO
+    std::vector<std::string> parts;
+    std::string::size_type start = 0;
+    while (parts.size() < 5) {
+      const auto comma = text.find(',', start);
+      parts.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (parts.size() != 4) {
+      return invalid("invalid-argument", "--leg takes MODE,CARRIER,FROM,TO (e.g. RAIL,carrier-rail,CNCKG,CNQZH), got '" + text + "'");
+    }
+    auto carrier = party(args, parts[1], "leg carrier");
+    if (!carrier) return carrier.problem();
+    legs.push_back({{"mode", parts[0]}, {"carrier", *carrier}, {"from", parts[2]}, {"to", parts[3]}});
+  }
+  return legs;
+}
+
+std::string now_rfc3339_ms() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[96];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+  return text;
+}
+
+void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared_ptr<BillArguments>& args) {
+  auto* issue = add_action(bill, context, args, "issue", "bill.issue",
+      "Issue a bill (carrier). Give the id and the ledger fields, or --doc WRAPPED.json (see `onebill doc`).",
+      [](BillArguments& a) -> Result<json::Json> {
+        if (a.id.empty()) return invalid("invalid-argument", "missing --id (the wrapped document's merkleRoot)");
+        auto holder = party(a, a.holder, "--holder");
+        if (!holder) return holder.problem();
+        auto legs = parse_legs(a);
+        if (!legs) return legs.problem();
+        json::Json body{{"id", a.id}, {"reference", a.reference}, {"kind", a.kind}, {"to_order", a.to_order},
+                        {"holder", *holder}, {"legs", *legs}};
+        if (!a.beneficiary.empty()) {
+          auto beneficiary = party(a, a.beneficiary, "--beneficiary");
+          if (!beneficiary) return beneficiary.problem();
+          body["beneficiary"] = *beneficiary;
+        }
+        return with_remark(std::move(body), a);
+      }, false);
+  issue->add_option("--id", args->id, "Bill id: the merkleRoot of its wrapped OpenAttestation document");
+  issue->add_option("--reference", args->reference, "Transport document reference (DCSA, at most 20 characters)")->required();
+  issue->add_option("--kind", args->kind, "BOL (bill of lading) or SWB (sea waybill)")->capture_default_str();
+  issue->add_flag("--to-order", args->to_order, "A negotiable (to order) bill of lading");
+  issue->add_option("--holder", args->holder, "First holder: the shipper of a BOL, the consignee of an SWB (address or key name)")->required();
+  issue->add_option("--beneficiary", args->beneficiary, "Title holder (consignee of a straight BOL); omit for a to-order bill in blank");
+  issue->add_option("--leg", args->legs, "A leg MODE,CARRIER,FROM,TO (repeat, in order; FROM/TO are UN/LOCODEs)")->required();
+
+  auto* transfer = add_action(bill, context, args, "transfer", "bill.transfer_holder",
+      "Pass possession of the bill to another participant (holder).",
+      [](BillArguments& a) -> Result<json::Json> {
+        auto to = party(a, a.to, "--to");
+        if (!to) return to.problem();
+        return with_remark({{"bill", a.bill}, {"to", *to}}, a);
+      });
+  transfer->add_option("--to", args->to, "New holder (address or key name)")->required();
+
+  auto* endorse = add_action(bill, context, args, "endorse", "bill.endorse",
+      "Endorse the bill to a new title holder (holder of a to-order bill).",
+      [](BillArguments& a) -> Result<json::Json> {
+        auto to = party(a, a.to, "--to");
+        if (!to) return to.problem();
+        return with_remark({{"bill", a.bill}, {"to", *to}}, a);
+      });
+  endorse->add_option("--to", args->to, "New beneficiary (address or key name)")->required();
+
+  auto* nominate = add_action(bill, context, args, "nominate", "bill.nominate",
+      "Nominate the next title holder (beneficiary), or --cancel a nomination.",
+      [](BillArguments& a) -> Result<json::Json> {
+        json::Json body{{"bill", a.bill}};
+        if (a.cancel) {
+          body["nominee"] = nullptr;
+        } else {
+          auto nominee = party(a, a.nominee, "--nominee");
+          if (!nominee) return nominee.problem();
+          body["nominee"] = *nominee;
+        }
+        return with_remark(std::move(body), a);
+      });
+  nominate->add_option("--nominee", args->nominee, "Nominee (address or key name)");
+  nominate->add_flag("--cancel", args->cancel, "Cancel the current nomination");
+
+  auto* owners = add_action(bill, context, args, "transfer-owners", "bill.transfer_owners",
+      "Pass possession and title at once (holder of a to-order bill).",
+      [](BillArguments& a) -> Result<json::Json> {
+        auto holder = party(a, a.holder, "--holder");
+        if (!holder) return holder.problem();
+        auto beneficiary = party(a, a.beneficiary, "--beneficiary");
+        if (!beneficiary) return beneficiary.problem();
+        return with_remark({{"bill", a.bill}, {"holder", *holder}, {"beneficiary", *beneficiary}}, a);
+      });
+  owners->add_option("--holder", args->holder, "New holder")->required();
+  owners->add_option("--beneficiary", args->beneficiary, "New beneficiary")->required();
+
+  auto* pledge = add_action(bill, context, args, "pledge", "bill.pledge",
+      "Pledge the bill to a bank as collateral (holder); the bank becomes holder.",
+      [](BillArguments& a) -> Result<json::Json> {
+        auto bank = party(a, a.bank, "--bank");
+        if (!bank) return bank.problem();
+        return with_remark({{"bill", a.bill}, {"bank", *bank}, {"reference", a.reference}}, a);
+      });
+  pledge->add_option("--bank", args->bank, "The bank (address or key name)")->required();
+  pledge->add_option("--reference", args->reference, "The bank's loan or pledge reference")->required();
+
+  auto* surrender = add_action(bill, context, args, "surrender", "bill.surrender",
+      "Surrender the bill to its issuer for DELIVERY or AMENDMENT (holder).",
+      [](BillArguments& a) -> Result<json::Json> {
+        json::Json body{{"bill", a.bill}, {"purpose", a.purpose}};
+        if (!a.reason.empty()) body["reason"] = a.reason;
+        return with_remark(std::move(body), a);
+      });
+  surrender->add_option("--purpose", args->purpose, "DELIVERY or AMENDMENT")->required();
+  surrender->add_option("--reason", args->reason, "With AMENDMENT: SWTP (switch to paper), COD (change of destination) or SWI (switch)");
+
+  auto* reject_surrender = add_action(bill, context, args, "reject-surrender", "bill.reject_surrender",
+      "Reject a pending surrender (issuer); the bill is live again with its parties as before.",
+      [](BillArguments& a) -> Result<json::Json> { return json::Json{{"bill", a.bill}, {"remark", a.remark}}; });
+  reject_surrender->get_option("--remark")->required();
+
+  struct Simple { const char* name; const char* type; const char* help; };
+  for (const Simple& simple : {
+           Simple{"blank-endorse", "bill.blank_endorse", "Endorse the bill in blank (holder of a to-order bill): whoever holds it has title."},
+           Simple{"reject-transfer", "bill.reject_transfer", "Refuse a transfer, endorsement or pledge you received; the bill goes back."},
+           Simple{"release", "bill.release", "Release a pledge (the bank): the bill returns to the pledgor."},
+           Simple{"enforce", "bill.enforce", "Enforce a pledge (the bank, on default): the bank becomes title holder."},
+           Simple{"withdraw-surrender", "bill.withdraw_surrender", "Withdraw your pending surrender request."},
+           Simple{"accept-surrender", "bill.accept_surrender", "Accept a pending surrender (issuer): DELIVERY surrenders, AMENDMENT voids."},
+       }) {
+    add_action(bill, context, args, simple.name, simple.type, simple.help,
+               [](BillArguments& a) -> Result<json::Json> { return with_remark(bill_only(a), a); });
+  }
+
+  auto* reissue = add_action(bill, context, args, "reissue", "bill.reissue",
+      "Reissue after an accepted amendment (issuer): replace voided bills by new ones (amend, split, merge).",
+      [](BillArguments& a) -> Result<json::Json> {
+        auto bills = json::read(a.bills_json);
+        if (!bills) return bills.problem();
+        return with_remark({{"replaces", a.replaces}, {"bills", *bills}}, a);
+      }, false);
+  reissue->add_option("--replaces", args->replaces, "A voided bill this reissue replaces (repeat)")->required();
+  reissue->add_option("--bills", args->bills_json,
+                      "JSON array of the new bills: [{id, reference, kind, to_order, legs:[{mode,carrier,from,to}]}]")->required();
+}
+
+void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<BillArguments>& args) {
+  struct Read { const char* name; const char* suffix; const char* help; };
+  for (const Read& read : {
+           Read{"show", "", "Show a bill: parties, status, pledge, legs."},
+           Read{"history", "/history", "The bill's provenance: every action and leg event, who signed it, when, in which block."},
+           Read{"legs", "/legs", "The bill's legs with their handover events."},
+           Read{"control", "/control", "Who controls the bill now: possessor, title holder, pledge, status, and the block it is valid at."},
+       }) {
+    CLI::App* command = bill.add_subcommand(read.name, read.help);
+    command->add_option("bill", args->bill, "Bill id (0x + 64 hex)")->required();
+    add_client_options(*command, args->client, false);
+    const std::string suffix = read.suffix;
+    command->callback([&context, args, suffix] {
+      context.run = [args, suffix] {
+        auto client = connect(args->client);
+        if (!client) return report(client.problem());
+        auto answer = client->get("/v1/bills/" + args->bill + suffix);
+        if (!answer) return report(answer.problem());
+        if (args->client.json_output) {
+          std::cout << answer->dump(2) << "\n";
+        } else {
+          print_outline(*answer);
+        }
+        return exit_ok;
+      };
+    });
+  }
+
+  CLI::App* find = bill.add_subcommand("find", "Search bills by issuer and reference, holder, beneficiary, pledgee, carrier, destination or status (signed read).");
+  find->add_option("--issuer", args->search_issuer, "Issuer (address or key name); with --reference finds one bill");
+  find->add_option("--reference", args->reference, "Transport document reference (with --issuer)");
+  find->add_option("--holder", args->search_holder, "Current holder");
+  find->add_option("--beneficiary", args->search_beneficiary, "Current beneficiary");
+  find->add_option("--pledgee", args->search_pledgee, "Bank of a current pledge");
+  find->add_option("--carrier", args->search_carrier, "Carrier of any leg");
+  find->add_option("--to", args->search_to, "Destination UN/LOCODE (the last leg's `to`)");
+  find->add_option("--status", args->search_status, "ISSUED, PENDING_SURRENDER, SURRENDERED or VOIDED");
+  find->add_option("--limit", args->limit, "At most this many bills (≤ 1000)")->capture_default_str();
+  find->add_option("--after", args->after, "Continue after this cursor (the `next` of the previous page)");
+  add_client_options(*find, args->client, false);
+  find->callback([&context, args] {
+    context.run = [args] {
+      std::string query;
+      auto add = [&](const char* name, const std::string& value, bool is_party) -> Status {
+        if (value.empty()) return {};
+        std::string text = value;
+        if (is_party) {
+          auto address = resolve_party(args->client, value);
+          if (!address) return address.problem();
+          text = address->to_string();
+        }
+        query += (query.empty() ? "?" : "&") + std::string(name) + "=" + text;
+        return {};
+      };
+      for (const auto& status : {add("issuer", args->search_issuer, true), add("reference", args->reference, false),
+                                 add("holder", args->search_holder, true), add("beneficiary", args->search_beneficiary, true),
+                                 add("pledgee", args->search_pledgee, true), add("carrier", args->search_carrier, true),
+                                 add("to", args->search_to, false), add("status", args->search_status, false),
+                                 add("after", args->after, false)}) {
+        if (!status) return report(status.problem());
+      }
+      if (query.empty()) return report(invalid("invalid-argument", "give one search: --holder, --pledgee, --to, ... (see --help)"));
+      query += "&limit=" + std::to_string(args->limit);
+      auto client = connect(args->client);
+      if (!client) return report(client.problem());
+      auto reader = load_optional_reader(args->client);
+      if (!reader) return report(reader.problem());
+      auto answer = client->get("/v1/bills" + query, reader->has_value() ? &**reader : nullptr);
+      if (!answer) return report(answer.problem());
+      if (args->client.json_output) {
+        std::cout << answer->dump(2) << "\n";
+      } else {
+        print_outline(*answer);
+      }
+      return exit_ok;
+    };
+  });
+}
+
+// A signed or open GET printed as an outline (status, block, participant, events).
+void add_get(CLI::App& parent, CommandContext& context, const std::shared_ptr<BillArguments>& args,
+             CLI::App* command, std::function<std::string(BillArguments&)> target) {
+  (void)parent;
+  add_client_options(*command, args->client, false);
+  command->callback([&context, args, target] {
+    context.run = [args, target] {
+      auto client = connect(args->client);
+      if (!client) return report(client.problem());
+      auto reader = load_optional_reader(args->client);
+      if (!reader) return report(reader.problem());
+      auto answer = client->get(target(*args), reader->has_value() ? &**reader : nullptr);
+      if (!answer) return report(answer.problem());
+      if (args->client.json_output) {
+        std::cout << answer->dump(2) << "\n";
+      } else {
+        print_outline(*answer);
+      }
+      return exit_ok;
+    };
+  });
+}
+
+}  // namespace
+
+void add_bill_commands(CLI::App& root, CommandContext& context) {
+  auto args = std::make_shared<BillArguments>();
+
+  CLI::App* bill = root.add_subcommand("bill", "Act on bills (issue, transfer, endorse, pledge, surrender, ...) and read them");
+  bill->require_subcommand(1);
+  add_bill_actions(*bill, context, args);
+  add_reads(*bill, context, args);
+
+  CLI::App* leg = root.add_subcommand("leg", "Record handover events of a bill's transport legs (carriers)");
+  leg->require_subcommand(1);
+  auto* record = add_action(*leg, context, args, "record", "leg.record",
+      "Record a leg event: RECEIVED and DEPARTED at the leg's origin, ARRIVED and HANDED_OVER at its destination.",
+      [](BillArguments& a) -> Result<json::Json> {
+        json::Json body{{"bill", a.bill}, {"leg", a.leg}, {"event", a.event}, {"location", a.location},
+                        {"time", a.time.empty() ? now_rfc3339_ms() : a.time}};
+        if (!a.conveyance.empty()) body["conveyance"] = a.conveyance;
+        return with_remark(std::move(body), a);
+      });
+  record->add_option("--leg", args->leg, "Leg index, from 0")->required();
+  record->add_option("--event", args->event, "RECEIVED, DEPARTED, ARRIVED or HANDED_OVER")->required();
+  record->add_option("--location", args->location, "UN/LOCODE where it happened (e.g. CNQZH)")->required();
+  record->add_option("--time", args->time, "When, RFC 3339 UTC with milliseconds (default: now)");
+  record->add_option("--conveyance", args->conveyance, "Train, truck, vessel or barge (at most 64 characters)");
+
+  CLI::App* gov = root.add_subcommand("gov", "Consortium governance by its admins: propose and approve");
+  gov->require_subcommand(1);
+  auto* propose = add_action(*gov, context, args, "propose", "gov.propose",
+      "Propose a governance action (admin); your proposal counts as your approval.",
+      [](BillArguments& a) -> Result<json::Json> {
+        auto action_args = json::read(a.args_json);
+        if (!action_args) return action_args.problem();
+        return with_remark({{"action", a.action}, {"args", *action_args}, {"expires_height", a.expires_height}}, a);
+      }, false);
+  propose->add_option("--action", args->action,
+                      "participant.admit|participant.update|participant.suspend|participant.reinstate|"
+                      "validator.set|validator.remove|bill.rectify")->required();
+  propose->add_option("--args", args->args_json, "The action's arguments as JSON")->required();
+  propose->add_option("--expires-height", args->expires_height, "The proposal lapses at this height")->required();
+  auto* approve = add_action(*gov, context, args, "approve", "gov.approve", "Approve a proposal (admin).",
+      [](BillArguments& a) -> Result<json::Json> { return with_remark({{"proposal", a.proposal}}, a); }, false);
+  approve->add_option("proposal", args->proposal, "The proposing transaction's id")->required();
+
+  CLI::App* participant = root.add_subcommand("participant", "Read the registry");
+  participant->require_subcommand(1);
+  CLI::App* show = participant->add_subcommand("show", "Show a participant: organisation, roles, domain, nonces (signed read).");
+  show->add_option("address", args->address, "Address or key name")->required();
+  add_get(*participant, context, args, show, [](BillArguments& a) {
+    auto address = resolve_party(a.client, a.address);
+    return "/v1/participants/" + (address ? address->to_string() : a.address);
+  });
+
+  CLI::App* status = root.add_subcommand("status", "The node's status: chain, height, registry address, validators");
+  add_get(root, context, args, status, [](BillArguments&) { return std::string("/v1/status"); });
+
+  CLI::App* block = root.add_subcommand("block", "A block: header, hash, transactions and commit");
+  block->add_option("height", args->height, "Block height")->required();
+  add_get(root, context, args, block, [](BillArguments& a) { return "/v1/blocks/" + std::to_string(a.height); });
+
+  CLI::App* events = root.add_subcommand("events", "History entries naming a party, in chain order (signed read; long-polls with --wait-ms)");
+  events->add_option("--party", args->party, "The party (address or key name)")->required();
+  events->add_option("--after", args->after, "Continue after this cursor");
+  events->add_option("--wait-ms", args->wait_ms, "Wait up to this long for new events (≤ 30000)");
+  add_get(root, context, args, events, [](BillArguments& a) {
+    auto address = resolve_party(a.client, a.party);
+    std::string target = "/v1/events?party=" + (address ? address->to_string() : a.party);
+    if (!a.after.empty()) target += "&after=" + a.after;
+    if (a.wait_ms > 0) target += "&wait_ms=" + std::to_string(a.wait_ms);
+    return target;
+  });
+}
 
 }  // namespace onebill::api::cli
