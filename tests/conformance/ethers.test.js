@@ -89,7 +89,7 @@ test('a high-s twin of an ethers signature is refused', async () => {
 test('transactions signed by OneBill verify in ethers with the signature ethers makes', async () => {
   const directory = h.temporaryDirectory();
   try {
-    const cases = ethersSigned.slice(0, 150);
+    const cases = ethersSigned.slice(0, 100);
     await h.mapLimited(cases, 6, async (t, i) => {
       const keyFile = path.join(directory, 'key' + i + '.json');
       h.writePrivate(keyFile, JSON.stringify({
@@ -114,7 +114,7 @@ test('transactions signed by OneBill verify in ethers with the signature ethers 
 });
 
 test('tx build prints the exact signing text; a signature made elsewhere completes it with tx attach', async () => {
-  await h.mapLimited(ethersSigned.slice(0, 30), 4, async (t) => {
+  await h.mapLimited(ethersSigned.slice(0, 20), 4, async (t) => {
     const content = ['--from', t.wallet.address, '--chain', t.unsignedTx.chain, '--nonce', String(t.unsignedTx.nonce),
       '--type', t.unsignedTx.type, '--body', JSON.stringify(t.unsignedTx.body)];
     if (t.unsignedTx.expires_ms !== undefined) content.push('--expires-ms', String(t.unsignedTx.expires_ms));
