@@ -32,6 +32,12 @@ thread_local bool t_refuse_connection = false;
 // body was never read would otherwise be parsed as the next request).
 thread_local bool t_close_after_response = false;
 
+// Tells the client, too: a keep-alive client must not send its next request on this connection.
+void close_after_response(httplib::Response& response) {
+  t_close_after_response = true;
+  response.set_header("Connection", "close");
+}
+
 constexpr std::chrono::milliseconds poll_slice{50};
 constexpr std::chrono::milliseconds idle_grace_under_pressure{100};
 constexpr std::size_t stream_buffer_bytes = 16 * 1024;
@@ -285,9 +291,9 @@ class HttpServer::Impl {
     // Half-close, then drain briefly, so the client reads our last answer instead of a reset.
     ::shutdown(fd, SHUT_WR);
     char sink[4096];
-    const auto deadline = Clock::now() + std::chrono::milliseconds(200);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(500);
     std::size_t drained = 0;
-    while (Clock::now() < deadline && drained < 1024 * 1024) {
+    while (Clock::now() < deadline && drained < 4 * 1024 * 1024) {
       pollfd entry{fd, POLLIN, 0};
       if (::poll(&entry, 1, 20) <= 0) continue;
       const ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
@@ -388,7 +394,7 @@ HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(l
         length = length * 10 + static_cast<std::size_t>(c - '0');
       }
       if (!numeric || length > limit) {
-        t_close_after_response = true;
+        close_after_response(response);
         answer_problem(response,
                        numeric ? invalid("too-large", "The body exceeds this route's limit of " +
                                                           std::to_string(limit) + " bytes.")
@@ -409,7 +415,7 @@ HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(l
       case 413:
       case 414:
       case 431:
-        t_close_after_response = true;
+        close_after_response(response);
         answer_problem(response, invalid("too-large", "The request exceeds a size limit."), response.status);
         break;
       case 503:
@@ -453,7 +459,7 @@ void HttpServer::post(const std::string& pattern, std::size_t max_body_bytes, Ha
                                                                             httplib::Response& response) {
     // A chunked body has no Content-Length for the pre-routing check: check what arrived.
     if (request.body.size() > max_body_bytes) {
-      t_close_after_response = true;
+      close_after_response(response);
       answer_problem(response, invalid("too-large", "The body exceeds this route's limit of " +
                                                         std::to_string(max_body_bytes) + " bytes."));
       return;

@@ -1,0 +1,282 @@
+// node/block_producer and node/node: blocks from the mempool through propose -> execute -> vote ->
+// commit, one synced batch per block, no empty blocks, resuming at the stored head, replay.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "ledger/keys.h"
+#include "node/leveldb_store.h"
+#include "node/node.h"
+#include "node/replay.h"
+#include "tests/unit/node/chain_fixture.h"
+
+namespace {
+
+using namespace onebill;
+using node::Node;
+using node::test::Chain;
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t block_time_ms = 1'700'000'100'000;
+
+std::unique_ptr<Node> open_node(const Chain& chain, std::unique_ptr<ledger::Store> store) {
+  auto node = Node::open(std::move(store), chain.genesis, chain.validator, node::NodeOptions{});
+  REQUIRE_MESSAGE(node.ok(), (node.ok() ? "" : node.problem().detail));
+  return std::move(*node);
+}
+
+std::unique_ptr<Node> open_memory_node(const Chain& chain) {
+  return open_node(chain, std::make_unique<ledger::MemoryStore>());
+}
+
+// A Store that forwards to a MemoryStore the test keeps, so a node can be closed and reopened on it.
+class SharedStore final : public ledger::Store {
+ public:
+  explicit SharedStore(ledger::MemoryStore& target) : target_(target) {}
+  Result<std::optional<std::string>> get(std::string_view key) const override { return target_.get(key); }
+  Status scan(std::string_view prefix, std::string_view from,
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    return target_.scan(prefix, from, visit);
+  }
+  Status write(const ledger::WriteBatch& batch, bool sync) override { return target_.write(batch, sync); }
+
+ private:
+  ledger::MemoryStore& target_;
+};
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("onebill-node-test-" + std::to_string(::getpid()));
+  TempDir() { fs::remove_all(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("a block holds the pending transactions, signed by the one validator and committed in one synced batch") {
+  Chain chain;
+  ledger::MemoryStore memory;
+  auto node = open_node(chain, std::make_unique<SharedStore>(memory));
+  for (std::uint64_t nonce = 0; nonce < 3; ++nonce) {
+    const auto outcome = node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body(std::to_string(nonce)), nonce));
+    REQUIRE(!outcome.problem.has_value());
+  }
+  CHECK(node->mempool_size() == 3);
+  auto height = node->produce_block(block_time_ms);
+  REQUIRE(height.ok());
+  CHECK(*height == std::optional<std::uint64_t>(1));
+  CHECK(node->mempool_size() == 0);
+  CHECK(memory.unsynced_batches() == 0);
+
+  const ledger::Ledger ledger(memory);
+  auto block = ledger.block(1);
+  REQUIRE(block.ok());
+  REQUIRE(block->has_value());
+  CHECK((*block)->transactions.size() == 3);
+  CHECK((*block)->header.proposer == chain.validator.address());
+  auto commit = ledger.commit(1);
+  REQUIRE(commit.ok());
+  REQUIRE(commit->has_value());
+  CHECK((*commit)->block_hash == ledger::block_hash((*block)->header));
+  CHECK(ledger::verify_commit(chain.genesis.chain, **commit, chain.genesis.validators).ok());
+  CHECK(node->head().height == 1);
+  CHECK(node->head().block_hash == (*commit)->block_hash);
+}
+
+TEST_CASE("no block is made when nothing is pending") {
+  Chain chain;
+  auto node = open_memory_node(chain);
+  auto height = node->produce_block(block_time_ms);
+  REQUIRE(height.ok());
+  CHECK(!height->has_value());
+  CHECK(node->head().height == 0);
+}
+
+TEST_CASE("a committed transaction reports its height, index and block hash") {
+  Chain chain;
+  auto node = open_memory_node(chain);
+  const auto outcome = node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0));
+  REQUIRE(outcome.id.has_value());
+  auto pending = node->tx_status(*outcome.id);
+  REQUIRE(pending.ok());
+  CHECK(pending->state == node::TxStatus::State::pending);
+  REQUIRE(node->produce_block(block_time_ms).ok());
+  auto committed = node->tx_status(*outcome.id);
+  REQUIRE(committed.ok());
+  CHECK(committed->state == node::TxStatus::State::committed);
+  CHECK(committed->height == 1);
+  CHECK(committed->index == 0);
+  CHECK(committed->block_hash == node->head().block_hash);
+}
+
+TEST_CASE("a replayed transaction is refused with nonce-used and changes nothing") {
+  Chain chain;
+  auto node = open_memory_node(chain);
+  const auto wire = chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0);
+  REQUIRE(!node->submit(wire).problem);
+  REQUIRE(node->produce_block(block_time_ms).ok());
+  const auto replay = node->submit(wire);
+  REQUIRE(replay.problem.has_value());
+  CHECK(replay.problem->rule == "nonce-used");
+  CHECK(node->mempool_size() == 0);
+  auto status = node->tx_status(*replay.id);
+  REQUIRE(status.ok());
+  CHECK(status->state == node::TxStatus::State::committed);  // committed wins over the later refusal
+}
+
+TEST_CASE("a signature that does not recover the sender is refused with signer-mismatch") {
+  Chain chain;
+  auto node = open_memory_node(chain);
+  auto wire = chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0);
+  const auto other = chain.signed_wire(chain.shipper, "bill.issue", chain.issue_body("a"), 0);
+  wire["sig"] = other["sig"];
+  const auto outcome = node->submit(wire);
+  REQUIRE(outcome.problem.has_value());
+  CHECK(outcome.problem->rule == "signer-mismatch");
+  auto status = node->tx_status(*outcome.id);
+  REQUIRE(status.ok());
+  CHECK(status->state == node::TxStatus::State::refused);
+}
+
+TEST_CASE("a proposal leaves out a transaction that does not apply and its sender's later ones") {
+  Chain chain;
+  auto store = chain.genesis_store();
+  const std::vector<ledger::Transaction> candidates = {chain.issue("gap", 1), chain.issue("after", 2),
+                                                       chain.tx(chain.shipper, "bill.issue", chain.issue_body("s"), 0),
+                                                       chain.issue("x", 0)};
+  auto proposal = node::propose(store, candidates, block_time_ms, chain.validator.address());
+  REQUIRE(proposal.ok());
+  REQUIRE(proposal->refused.size() == 4);
+  CHECK(proposal->refused[0].problem.rule == "nonce-gap");
+  CHECK(proposal->refused[1].problem.rule == "evicted");
+  CHECK(proposal->refused[2].problem.rule == "not-permitted");
+  // The carrier's nonce 0 comes after its refused ones: its sender is already broken in this proposal.
+  CHECK(proposal->refused[3].problem.rule == "evicted");
+  CHECK(!proposal->block.has_value());
+}
+
+TEST_CASE("a proposed block re-executes to the same state root, and the commit verifies") {
+  Chain chain;
+  auto store = chain.genesis_store();
+  auto proposal = node::propose(store, {chain.issue("a", 0), chain.issue("b", 1)}, block_time_ms,
+                                chain.validator.address());
+  REQUIRE(proposal.ok());
+  REQUIRE(proposal->block.has_value());
+  const auto& proposed = *proposal->block;
+  auto executed = node::execute(store, proposed.block);
+  REQUIRE(executed.ok());
+  CHECK(executed->state_root == proposed.block.header.state_root);
+  auto identity = node::find_validator(chain.validator, chain.genesis.validators);
+  REQUIRE(identity.has_value());
+  const ledger::Commit commit{1, 0, proposed.hash, {node::vote(*identity, chain.genesis.chain, 1, 0, proposed.hash)}};
+  REQUIRE(node::commit(store, proposed.block, *executed, commit, chain.genesis.validators).ok());
+  CHECK(store.unsynced_batches() == 0);
+  auto head = ledger::Ledger(store).head();
+  REQUIRE(head.ok());
+  CHECK((*head)->height == 1);
+  CHECK((*head)->state_root == proposed.block.header.state_root);
+}
+
+TEST_CASE("a restarted node resumes at its stored head") {
+  Chain chain;
+  TempDir dir;
+  {
+    auto store = node::LevelDbStore::open(dir.path.string());
+    REQUIRE(store.ok());
+    auto node = open_node(chain, std::move(*store));
+    REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0)).problem);
+    REQUIRE(node->produce_block(block_time_ms).ok());
+    REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("b"), 1)).problem);
+    REQUIRE(node->produce_block(block_time_ms + 1000).ok());
+    CHECK(node->head().height == 2);
+  }
+  auto store = node::LevelDbStore::open(dir.path.string());
+  REQUIRE(store.ok());
+  auto node = open_node(chain, std::move(*store));
+  CHECK(node->head().height == 2);
+  REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("c"), 2)).problem);
+  auto height = node->produce_block(block_time_ms + 2000);
+  REQUIRE(height.ok());
+  CHECK(*height == std::optional<std::uint64_t>(3));
+}
+
+TEST_CASE("a stored head that does not match its block is refused at start") {
+  Chain chain;
+  ledger::MemoryStore memory;
+  {
+    auto node = open_node(chain, std::make_unique<SharedStore>(memory));
+    REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0)).problem);
+    REQUIRE(node->produce_block(block_time_ms).ok());
+  }
+  auto head = ledger::Ledger(memory).head();
+  REQUIRE(head.ok());
+  ledger::Head damaged = **head;
+  damaged.state_root[0] ^= 1;
+  ledger::WriteBatch batch;
+  batch.put(std::string(ledger::keys::head), json::canonical(ledger::to_json(damaged)));
+  REQUIRE(memory.write(batch, true).ok());
+  auto reopened = Node::open(std::make_unique<SharedStore>(memory), chain.genesis, chain.validator, {});
+  REQUIRE(!reopened.ok());
+  CHECK(reopened.problem().rule == "storage");
+  CHECK(reopened.problem().kind == ProblemKind::local_fault);
+}
+
+TEST_CASE("a store made from another genesis is refused at start") {
+  Chain chain;
+  ledger::MemoryStore memory;
+  { open_node(chain, std::make_unique<SharedStore>(memory)); }
+  Chain other;
+  other.genesis.chain = "onebill-other";
+  auto reopened = Node::open(std::make_unique<SharedStore>(memory), other.genesis, other.validator, {});
+  REQUIRE(!reopened.ok());
+  CHECK(reopened.problem().rule == "config");
+}
+
+TEST_CASE("a validator key outside the validator set is refused") {
+  Chain chain;
+  auto node = Node::open(std::make_unique<ledger::MemoryStore>(), chain.genesis, chain.admin, {});
+  REQUIRE(!node.ok());
+  CHECK(node.problem().rule == "config");
+}
+
+TEST_CASE("the stored database equals a replay of its blocks, and a changed key is found") {
+  Chain chain;
+  ledger::MemoryStore memory;
+  {
+    auto node = open_node(chain, std::make_unique<SharedStore>(memory));
+    for (std::uint64_t nonce = 0; nonce < 4; ++nonce) {
+      REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body(std::to_string(nonce)), nonce)).problem);
+      REQUIRE(node->produce_block(block_time_ms + nonce * 1000).ok());
+    }
+  }
+  auto report = node::verify_replay(memory, chain.genesis);
+  REQUIRE(report.ok());
+  CHECK(report->equal);
+  CHECK(report->height == 4);
+  CHECK(report->transactions == 4);
+  CHECK(report->first_difference.empty());
+
+  ledger::WriteBatch tamper;
+  tamper.put(ledger::keys::account_key(chain.shipper.address()), "7");
+  REQUIRE(memory.write(tamper, true).ok());
+  auto tampered = node::verify_replay(memory, chain.genesis);
+  REQUIRE(tampered.ok());
+  CHECK(!tampered->equal);
+  CHECK(!tampered->first_difference.empty());
+}
+
+TEST_CASE("the producer thread makes blocks while transactions wait, and none when idle") {
+  Chain chain;
+  auto node = Node::open(std::make_unique<ledger::MemoryStore>(), chain.genesis, chain.validator,
+                         node::NodeOptions{.block_interval_ms = 10, .mempool = {}});
+  REQUIRE(node.ok());
+  (*node)->start();
+  const auto outcome = (*node)->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0));
+  REQUIRE(outcome.id.has_value());
+  auto status = (*node)->wait_for_outcome(*outcome.id, std::chrono::milliseconds(5000));
+  REQUIRE(status.ok());
+  CHECK(status->state == node::TxStatus::State::committed);
+  const auto height = (*node)->head().height;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK((*node)->head().height == height);
+  (*node)->stop();
+}
