@@ -7,6 +7,13 @@
 
 #include "api/cli.h"
 #include "api/cli_client.h"
+#include "api/files.h"
+#include "crypto/hex.h"
+#include "tradetrust/bill_block.h"
+#include "tradetrust/document.h"
+#include "tradetrust/registry.h"
+#include "tradetrust/salt.h"
+#include "tradetrust/verify.h"
 
 namespace onebill::api::cli {
 namespace {
@@ -23,6 +30,7 @@ struct BillArguments {
   std::string kind = "BOL";
   bool to_order = false;
   std::string id;
+  std::string doc;
   std::vector<std::string> legs;
   std::string purpose;
   std::string reason;
@@ -118,11 +126,64 @@ std::string now_rfc3339_ms() {
   return text;
 }
 
+// `bill issue --doc`: the ledger fields of a wrapped OneBill document (DESIGN §6). Refuses a document
+// whose hashes do not hold, a batch-wrapped one (a bill is wrapped singly), one naming another chain or
+// registry, and one whose onebill.issuer is not the signer.
+Status issue_fields_from_document(BillArguments& a) {
+  if (!a.id.empty() || !a.legs.empty()) return invalid("invalid-argument", "--doc gives the id and legs; do not also pass --id or --leg");
+  auto document = read_json_file(a.doc);
+  if (!document) return document.problem();
+  const tradetrust::Verification check = tradetrust::verify_document(*document, nullptr);
+  for (const tradetrust::Fragment& fragment : check.fragments) {
+    if (fragment.type == tradetrust::FragmentType::document_integrity &&
+        (fragment.status == tradetrust::FragmentStatus::invalid || fragment.status == tradetrust::FragmentStatus::error)) {
+      return invalid("invalid-document", a.doc + ": " + (fragment.reason ? fragment.reason->message : "integrity does not hold"));
+    }
+  }
+  auto wrapped = tradetrust::parse_wrapped(*document);
+  if (!wrapped) return wrapped.problem();
+  if (wrapped->is_batched()) return invalid("invalid-document", a.doc + " is batch-wrapped; a OneBill bill is wrapped singly (`onebill doc wrap`)");
+  auto data = tradetrust::unsalt_data(wrapped->data);
+  if (!data) return data.problem();
+  auto block = tradetrust::read_onebill_block(*data);
+  if (!block) return Problem{block.problem().rule, a.doc + ": " + block.problem().detail};
+  ONEBILL_TRY(tradetrust::check_dcsa_agrees(*data, *block));
+  auto client = connect(a.client);
+  if (!client) return client.problem();
+  auto status = client->get("/v1/status");
+  if (!status) return status.problem();
+  const std::string chain = status->value("chain", std::string());
+  if (block->chain != chain) return invalid("wrong-chain", a.doc + " is for chain " + block->chain + "; the node runs " + chain);
+  const auto registry = tradetrust::registry_address(chain).to_string();
+  const json::Json* issuers = data->contains("issuers") ? &(*data)["issuers"] : nullptr;
+  if (issuers == nullptr || !issuers->is_array() || issuers->empty() || !(*issuers)[0].is_object() ||
+      (*issuers)[0].value("tokenRegistry", std::string()) != registry) {
+    return invalid("invalid-document", a.doc + ": issuers[0].tokenRegistry must be this chain's registry " + registry);
+  }
+  auto signer = load_signer(a.client);
+  if (!signer) return signer.problem();
+  if (signer->address() != block->issuer) {
+    return invalid("not-permitted", a.doc + " names issuer " + block->issuer.to_string() + ", but you sign as " + signer->address().to_string());
+  }
+  a.id = hex::encode(wrapped->merkle_root);
+  a.reference = block->reference;
+  a.kind = block->kind;
+  a.to_order = block->to_order;
+  for (const tradetrust::Leg& leg : block->legs) {
+    a.legs.push_back(leg.mode + "," + leg.carrier.to_string() + "," + leg.from + "," + leg.to);
+  }
+  return {};
+}
+
 void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared_ptr<BillArguments>& args) {
   auto* issue = add_action(bill, context, args, "issue", "bill.issue",
       "Issue a bill (carrier). Give the id and the ledger fields, or --doc WRAPPED.json (see `onebill doc`).",
       [](BillArguments& a) -> Result<json::Json> {
-        if (a.id.empty()) return invalid("invalid-argument", "missing --id (the wrapped document's merkleRoot)");
+        if (!a.doc.empty()) {
+          auto from_document = issue_fields_from_document(a);
+          if (!from_document) return from_document.problem();
+        }
+        if (a.id.empty()) return invalid("invalid-argument", "give --doc WRAPPED.json, or --id (the wrapped document's merkleRoot) with the ledger fields");
         auto holder = party(a, a.holder, "--holder");
         if (!holder) return holder.problem();
         auto legs = parse_legs(a);
@@ -137,12 +198,13 @@ void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared
         return with_remark(std::move(body), a);
       }, false);
   issue->add_option("--id", args->id, "Bill id: the merkleRoot of its wrapped OpenAttestation document");
-  issue->add_option("--reference", args->reference, "Transport document reference (DCSA, at most 20 characters)")->required();
+  issue->add_option("--doc", args->doc, "A singly wrapped OneBill document (`onebill doc wrap`): id, reference, kind, to-order and legs come from it");
+  issue->add_option("--reference", args->reference, "Transport document reference (DCSA, at most 20 characters)");
   issue->add_option("--kind", args->kind, "BOL (bill of lading) or SWB (sea waybill)")->capture_default_str();
   issue->add_flag("--to-order", args->to_order, "A negotiable (to order) bill of lading");
   issue->add_option("--holder", args->holder, "First holder: the shipper of a BOL, the consignee of an SWB (address or key name)")->required();
   issue->add_option("--beneficiary", args->beneficiary, "Title holder (consignee of a straight BOL); omit for a to-order bill in blank");
-  issue->add_option("--leg", args->legs, "A leg MODE,CARRIER,FROM,TO (repeat, in order; FROM/TO are UN/LOCODEs)")->required();
+  issue->add_option("--leg", args->legs, "A leg MODE,CARRIER,FROM,TO (repeat, in order; FROM/TO are UN/LOCODEs); not with --doc");
 
   auto* transfer = add_action(bill, context, args, "transfer", "bill.transfer_holder",
       "Pass possession of the bill to another participant (holder).",

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "api/cli.h"
+#include "api/files.h"
+#include "api/node_client.h"
 #include "crypto/hex.h"
 #include "crypto/limits.h"
 #include "tradetrust/bill_template.h"
@@ -27,26 +29,6 @@ namespace tt = onebill::tradetrust;
 
 // `doc verify --offline`: integrity (and DID signatures) VALID, status and identity not asked.
 constexpr int exit_intact_offline = 3;
-
-Result<std::string> read_document_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return local_fault("storage", "cannot read " + path + ": " + std::strerror(errno));
-  std::string text;
-  // One byte more than the limit is enough for json::read to refuse it as too large.
-  text.resize(limits::max_document_bytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return text;
-}
-
-Result<Json> read_json_file(const std::string& path) {
-  auto text = read_document_file(path);
-  if (!text) return text.problem();
-  auto parsed = json::read(*text);
-  if (!parsed)
-    return Problem{parsed.problem().rule, path + ": " + parsed.problem().detail, parsed.problem().kind};
-  return parsed;
-}
 
 // Files are never overwritten: a wrapped document names a bill, and replacing one silently loses it.
 Status write_new_file(const std::filesystem::path& path, const std::string& text) {
@@ -264,6 +246,59 @@ int run_verify(const std::vector<std::string>& files, tt::LedgerView* ledger, bo
   return combined;
 }
 
+// `doc verify --node`: the node answers all three fragments from its ledger (POST /v1/documents/verify).
+// When the node cannot be asked, integrity is still checked here and status and identity are ERROR.
+int run_verify_on_node(const std::vector<std::string>& files, const std::string& node_url, bool json_output) {
+  auto client = NodeClient::connect(node_url);
+  if (!client) return report(client.problem());
+  int combined = exit_ok;
+  for (const std::string& file : files) {
+    int code = exit_error;
+    auto text = read_bounded_file(file);
+    if (!text) {
+      report(text.problem());
+      combined = combine_exit_codes(combined, code);
+      continue;
+    }
+    auto answer = client->post("/v1/documents/verify", *text);
+    Result<tt::Verification> verification = answer ? tt::verification_from_json(answer->body)
+                                                   : Result<tt::Verification>(answer.problem());
+    if (!verification) {
+      if (verification.problem().kind != ProblemKind::local_fault) {
+        report(Problem{verification.problem().rule, file + ": " + verification.problem().detail});
+        combined = combine_exit_codes(combined, code);
+        continue;
+      }
+      // The node is unreachable: what the document alone can show, and the ledger's fragments as ERROR.
+      auto document = read_json_file(file);
+      if (!document) {
+        report(document.problem());
+        combined = combine_exit_codes(combined, code);
+        continue;
+      }
+      tt::Verification offline = tt::verify_document(*document, nullptr);
+      for (tt::Fragment& fragment : offline.fragments) {
+        if (fragment.type == tt::FragmentType::document_integrity) continue;
+        fragment.status = tt::FragmentStatus::error;
+        fragment.reason = tt::Reason{tt::ReasonCode::ledger_unreachable, verification.problem().detail};
+      }
+      offline.valid = false;
+      verification = std::move(offline);
+    }
+    code = exit_code_of(tt::verdict_of(verification->fragments));
+    if (json_output) {
+      Json line = verification->to_json();
+      line["file"] = file;
+      line["exit"] = code;
+      std::cout << line.dump() << "\n";
+    } else {
+      print_verification(file, *verification, code);
+    }
+    combined = combine_exit_codes(combined, code);
+  }
+  return combined;
+}
+
 }  // namespace
 
 void add_doc_commands(CLI::App& root, CommandContext& context) {
@@ -334,24 +369,21 @@ void add_doc_commands(CLI::App& root, CommandContext& context) {
     std::vector<std::string> files;
     bool offline = false;
     bool json_output = false;
-    std::string node;
+    std::string node = "http://127.0.0.1:18080";
   };
   auto verify_options = std::make_shared<VerifyOptions>();
   verify->add_option("FILE", verify_options->files, "wrapped documents")->required();
   verify->add_flag("--offline", verify_options->offline,
                    "check integrity and DID signatures only; status and identity are SKIPPED");
   verify->add_option("--node", verify_options->node, "OneBill node answering status and identity")
-      ->envname("ONEBILL_NODE");
+      ->envname("ONEBILL_NODE")
+      ->default_str("http://127.0.0.1:18080");
   verify->add_flag("--json", verify_options->json_output, "one JSON object per file and line");
   verify->callback([&context, verify_options] {
     context.run = [verify_options] {
       if (verify_options->offline)
         return run_verify(verify_options->files, nullptr, verify_options->json_output);
-      // HOOK(--node): replace with a LedgerView over the node's API and call run_verify with it.
-      return report(
-          local_fault("node-unreachable",
-                      "doc verify --node is not available yet in this build; use --offline to check "
-                      "integrity and signatures"));
+      return run_verify_on_node(verify_options->files, verify_options->node, verify_options->json_output);
     };
   });
 }

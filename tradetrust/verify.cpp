@@ -373,6 +373,49 @@ Json Verification::to_json() const {
   return out;
 }
 
+Result<Verification> verification_from_json(const Json& json) {
+  const auto malformed = [] { return invalid("wrong-type", "the verification answer is not {valid, fragments, ...}"); };
+  if (!json.is_object() || !json.contains("fragments") || !json["fragments"].is_array()) return malformed();
+  Verification out;
+  out.valid = json.value("valid", false);
+  for (const char* field : {"targetHash", "merkleRoot"}) {
+    if (!json.contains(field) || !json[field].is_string()) continue;
+    auto hash = hex::decode_hash("0x" + json[field].get<std::string>());
+    if (!hash) return malformed();
+    (std::string_view(field) == "targetHash" ? out.target_hash : out.merkle_root) = *hash;
+  }
+  for (const Json& item : json["fragments"]) {
+    if (!item.is_object() || !item.contains("type") || !item.contains("status") || !item["type"].is_string() ||
+        !item["status"].is_string()) {
+      return malformed();
+    }
+    Fragment fragment;
+    const std::string type = item["type"].get<std::string>();
+    const std::string status = item["status"].get<std::string>();
+    bool type_known = false;
+    for (FragmentType candidate :
+         {FragmentType::document_integrity, FragmentType::document_status, FragmentType::issuer_identity}) {
+      if (to_string(candidate) == type) fragment.type = candidate, type_known = true;
+    }
+    bool status_known = false;
+    for (FragmentStatus candidate :
+         {FragmentStatus::valid, FragmentStatus::invalid, FragmentStatus::error, FragmentStatus::skipped}) {
+      if (to_string(candidate) == status) fragment.status = candidate, status_known = true;
+    }
+    if (!type_known || !status_known) return malformed();
+    fragment.name = item.value("name", std::string());
+    if (item.contains("data")) fragment.data = item["data"];
+    if (item.contains("reason") && item["reason"].is_object()) {
+      const Json& reason = item["reason"];
+      const int code = reason.value("code", static_cast<int>(ReasonCode::skipped));
+      if (to_string(static_cast<ReasonCode>(code)) == "UNKNOWN") return malformed();
+      fragment.reason = Reason{static_cast<ReasonCode>(code), reason.value("message", std::string())};
+    }
+    out.fragments.push_back(std::move(fragment));
+  }
+  return out;
+}
+
 Verification verify_document(const Json& input, LedgerView* ledger) {
   Verification out;
   Context context;

@@ -113,6 +113,10 @@ struct Verification {
   json::Json to_json() const;         // {valid, targetHash, merkleRoot, fragments}
 };
 
+// The inverse of Verification::to_json, for a verification answered by a node (POST
+// /v1/documents/verify). "wrong-type" when the answer does not have that shape.
+Result<Verification> verification_from_json(const json::Json& json);
+
 // Verifies an already-read document (json::read refused oversize, too-deep and duplicate keys).
 // `ledger` null = offline.
 Verification verify_document(const json::Json& document, LedgerView* ledger);
