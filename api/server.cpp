@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include "api/document_verification.h"
+
 #include <charconv>
 #include <optional>
 
@@ -245,6 +247,13 @@ void ApiServer::add_routes() {
   });
 
   // ---- chain ----
+  // DESIGN §6: the three fragments from this node's ledger; open, like the single-bill routes.
+  http_.post("/v1/documents/verify", limits::max_document_bytes, [&node](const Request& request, Response& response) {
+    auto verification = verify_document_on_node(node, request.body);
+    if (!verification) return answer_problem(response, verification.problem());
+    answer_json(response, 200, *verification);
+  });
+
   http_.get("/v1/status", [&node](const Request&, Response& response) {
     const auto& genesis = node.genesis();
     auto answer = node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<Json> {
