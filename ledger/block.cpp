@@ -34,7 +34,9 @@ Hash32 hash_with_prefix(std::string_view prefix, std::string_view text) {
   return hasher.finish();
 }
 
-Problem bad_block(std::string detail) { return invalid("invalid-block", std::move(detail)); }
+Problem bad_block(std::string detail) {
+  return invalid("invalid-block", std::move(detail));
+}
 
 Result<std::string> chain_of_store(const Ledger& ledger) {
   auto text = ledger.genesis_text();
@@ -89,9 +91,13 @@ Result<Header> header_from_json(const Json& json) {
   });
 }
 
-std::string header_jcs(const Header& header) { return json::canonical(to_json(header)); }
+std::string header_jcs(const Header& header) {
+  return json::canonical(to_json(header));
+}
 
-Hash32 block_hash(const Header& header) { return hash_with_prefix(block_hash_prefix, header_jcs(header)); }
+Hash32 block_hash(const Header& header) {
+  return hash_with_prefix(block_hash_prefix, header_jcs(header));
+}
 
 Json to_json(const Block& block) {
   Json transactions = Json::array();
@@ -190,13 +196,16 @@ Status verify_commit(std::string_view chain, const Commit& commit, const std::ve
   std::uint64_t total = 0;
   for (const auto& validator : set) total += validator.power;
   if (total == 0) return invalid("invalid-commit", "the validator set is empty");
-  const Hash32 digest = vote_digest(chain, commit.height, commit.round, VoteType::precommit, commit.block_hash);
+  const Hash32 digest =
+      vote_digest(chain, commit.height, commit.round, VoteType::precommit, commit.block_hash);
   std::set<Address> counted;
   std::uint64_t signed_power = 0;
   for (const auto& precommit : commit.precommits) {
-    auto member = std::find_if(set.begin(), set.end(), [&](const Validator& v) { return v.address == precommit.validator; });
+    auto member = std::find_if(set.begin(), set.end(),
+                               [&](const Validator& v) { return v.address == precommit.validator; });
     if (member == set.end()) return invalid("invalid-commit", "a precommit is from a non-validator");
-    if (!counted.insert(precommit.validator).second) return invalid("invalid-commit", "two precommits of one validator");
+    if (!counted.insert(precommit.validator).second)
+      return invalid("invalid-commit", "two precommits of one validator");
     auto key = hex::decode(member->consensus_key);
     if (!key) return invalid("invalid-commit", "a validator's consensus key does not decode");
     auto key_address = address_of_public_key(*key);
@@ -206,16 +215,20 @@ Status verify_commit(std::string_view chain, const Commit& commit, const std::ve
     }
     signed_power += member->power;
   }
-  if (3 * signed_power <= 2 * total) return invalid("invalid-commit", "precommits hold no more than 2/3 of the power");
+  if (3 * signed_power <= 2 * total)
+    return invalid("invalid-commit", "precommits hold no more than 2/3 of the power");
   return {};
 }
 
 // ---- Roots ----
 
-Hash32 tx_root(const std::vector<Hash32>& transaction_ids) { return merkle_root_rfc6962(transaction_ids); }
+Hash32 tx_root(const std::vector<Hash32>& transaction_ids) {
+  return merkle_root_rfc6962(transaction_ids);
+}
 
 Hash32 validators_hash(std::vector<Validator> set) {
-  std::sort(set.begin(), set.end(), [](const Validator& a, const Validator& b) { return a.address < b.address; });
+  std::sort(set.begin(), set.end(),
+            [](const Validator& a, const Validator& b) { return a.address < b.address; });
   Json array = Json::array();
   for (const auto& validator : set) array.push_back(to_json(validator));
   return keccak256(json::canonical(array));
@@ -260,14 +273,17 @@ Result<ExecutedBlock> execute_block(const Store& store, const Block& block) {
   const Header& header = block.header;
   if (header.chain != *chain) return bad_block("chain is " + header.chain + ", this node's is " + *chain);
   if (header.height != (*head)->height + 1) {
-    return bad_block("height " + std::to_string(header.height) + " does not follow " + std::to_string((*head)->height));
+    return bad_block("height " + std::to_string(header.height) + " does not follow " +
+                     std::to_string((*head)->height));
   }
-  if (header.prev_hash != (*head)->block_hash) return bad_block("prev_hash is not the hash of the last block");
+  if (header.prev_hash != (*head)->block_hash)
+    return bad_block("prev_hash is not the hash of the last block");
   if (header.time_ms <= (*head)->time_ms) return bad_block("time_ms is not above the previous block's");
   if (block.transactions.size() > limits::max_batch_transactions) return bad_block("too many transactions");
   auto validators = ledger.validators();
   ONEBILL_TRY(validators);
-  if (header.validators_hash != validators_hash(*validators)) return bad_block("validators_hash does not match");
+  if (header.validators_hash != validators_hash(*validators))
+    return bad_block("validators_hash does not match");
 
   ExecutedBlock executed;
   Overlay overlay(store);
@@ -279,13 +295,15 @@ Result<ExecutedBlock> execute_block(const Store& store, const Block& block) {
     if (!signer) return invalid(signer.problem().rule, prefix + signer.problem().detail);
     const BlockContext context{header.height, header.time_ms, *chain, static_cast<std::uint32_t>(i)};
     Status applied = apply(*transaction, overlay, context);
-    if (!applied) return Problem{applied.problem().rule, prefix + applied.problem().detail, applied.problem().kind};
+    if (!applied)
+      return Problem{applied.problem().rule, prefix + applied.problem().detail, applied.problem().kind};
     executed.transaction_ids.push_back(transaction->id);
   }
   if (header.tx_root != tx_root(executed.transaction_ids)) return bad_block("tx_root does not match");
   auto next = Ledger(overlay).validators();
   ONEBILL_TRY(next);
-  if (header.next_validators_hash != validators_hash(*next)) return bad_block("next_validators_hash does not match");
+  if (header.next_validators_hash != validators_hash(*next))
+    return bad_block("next_validators_hash does not match");
   executed.next_validators = std::move(*next);
   executed.state_root = next_state_root((*head)->state_root, overlay.writes());
   if (header.state_root != executed.state_root) return bad_block("state_root does not match");
@@ -293,7 +311,8 @@ Result<ExecutedBlock> execute_block(const Store& store, const Block& block) {
   return executed;
 }
 
-BlockBuilder::BlockBuilder(const Store& store, Head head, BlockContext context, std::vector<Validator> validators)
+BlockBuilder::BlockBuilder(const Store& store, Head head, BlockContext context,
+                           std::vector<Validator> validators)
     : store_(&store),
       head_(head),
       context_(std::move(context)),
@@ -315,7 +334,8 @@ Result<BlockBuilder> BlockBuilder::start(const Store& store, std::uint64_t time_
 
 Status BlockBuilder::add(const Transaction& transaction) {
   if (transactions_.size() >= limits::max_batch_transactions) {
-    return invalid("busy", "the block is full (" + std::to_string(limits::max_batch_transactions) + " transactions)");
+    return invalid("busy",
+                   "the block is full (" + std::to_string(limits::max_batch_transactions) + " transactions)");
   }
   context_.tx_index = static_cast<std::uint32_t>(transactions_.size());
   ONEBILL_TRY(apply(transaction, overlay_, context_));
@@ -359,7 +379,8 @@ WriteBatch commit_batch(const ExecutedBlock& executed, const Block& block, const
   batch.put(keys::block_key(height), json::canonical(to_json(block)));
   batch.put(keys::commit_key(height), json::canonical(to_json(commit)));
   for (std::size_t i = 0; i < executed.transaction_ids.size(); ++i) {
-    batch.put(keys::tx_key(executed.transaction_ids[i]), json::canonical(Json{{"height", height}, {"index", i}}));
+    batch.put(keys::tx_key(executed.transaction_ids[i]),
+              json::canonical(Json{{"height", height}, {"index", i}}));
   }
   Json next_set = Json::array();
   for (const auto& validator : executed.next_validators) next_set.push_back(to_json(validator));

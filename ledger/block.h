@@ -111,7 +111,7 @@ Result<Head> head_from_json(const json::Json& json);
 
 // A block's transactions executed on an overlay of the committed state: what commit_batch writes.
 struct ExecutedBlock {
-  WriteSet writes;                     // state, history, indexes, nonces (W)
+  WriteSet writes;  // state, history, indexes, nonces (W)
   Hash32 state_root{};
   std::vector<Hash32> transaction_ids;  // in block order
   std::vector<Validator> next_validators;
@@ -129,6 +129,8 @@ class BlockBuilder {
   // Reads the head of `store`; the header time is max(time_ms, head time + 1). "not-synced" when the
   // store holds no genesis.
   static Result<BlockBuilder> start(const Store& store, std::uint64_t time_ms);
+  BlockBuilder(BlockBuilder&&) = default;
+  BlockBuilder(const BlockBuilder&) = delete;  // its overlay must not be duplicated
 
   // Applies a transaction (parsed, signer verified) on the pending overlay; a refused one is not
   // included and leaves the overlay unchanged. At most limits::max_batch_transactions transactions.

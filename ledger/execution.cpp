@@ -94,17 +94,25 @@ WriteBatch Overlay::to_batch() const {
 namespace {
 
 constexpr std::string_view governance_actions[] = {
-    "participant.admit",  "participant.update", "participant.suspend", "participant.reinstate",
-    "validator.set",      "validator.remove",   "bill.rectify",
+    "participant.admit", "participant.update", "participant.suspend", "participant.reinstate",
+    "validator.set",     "validator.remove",   "bill.rectify",
 };
 
-Problem not_permitted(std::string_view rule) { return invalid("not-permitted", std::string(rule)); }
-Problem conflict(std::string_view name, std::string detail) { return invalid(std::string(name), std::move(detail)); }
+Problem not_permitted(std::string_view rule) {
+  return invalid("not-permitted", std::string(rule));
+}
+Problem conflict(std::string_view name, std::string detail) {
+  return invalid(std::string(name), std::move(detail));
+}
 
-std::string short_text(const Address& address) { return address.to_string(); }
+std::string short_text(const Address& address) {
+  return address.to_string();
+}
 
 // Stored values are JCS so that state_root does not depend on a library's formatting.
-std::string encode(const Json& value) { return json::canonical(value); }
+std::string encode(const Json& value) {
+  return json::canonical(value);
+}
 
 Address body_address(const Json& value) {
   auto address = Address::parse(value.get_ref<const std::string&>());
@@ -294,7 +302,8 @@ class Execution {
     const bool was_reserved = before && before->status != BillStatus::voided;
     const bool reserved = after.status != BillStatus::voided;
     if (was_reserved && !reserved) state_.erase(keys::reference_key(after.issuer, after.reference));
-    if (reserved && !was_reserved) state_.put(keys::reference_key(after.issuer, after.reference), keys::raw(after.id));
+    if (reserved && !was_reserved)
+      state_.put(keys::reference_key(after.issuer, after.reference), keys::raw(after.id));
     state_.put(keys::bill_key(after.id), encode(to_json(after)));
     return {};
   }
@@ -333,27 +342,32 @@ class Execution {
                         std::string_view action) {
     auto existing = ledger_.bill(bill.id);
     ONEBILL_TRY(existing);
-    if (existing->has_value()) return conflict("id-used", std::string(action) + ": bill " + hash_text(bill.id) + " exists");
+    if (existing->has_value())
+      return conflict("id-used", std::string(action) + ": bill " + hash_text(bill.id) + " exists");
     auto reserved = ledger_.bill_by_reference(tx_.from, bill.reference);
     ONEBILL_TRY(reserved);
     if (reserved->has_value()) {
       return conflict("reference-used", std::string(action) + ": reference \"" + bill.reference +
-                                            "\" is used by bill " + hash_text(**reserved) + " of this issuer");
+                                            "\" is used by bill " + hash_text(**reserved) +
+                                            " of this issuer");
     }
     if (bill.kind == BillKind::swb) {
-      if (bill.to_order) return conflict("bill-kind", std::string(action) + ": a sea waybill is never to order");
+      if (bill.to_order)
+        return conflict("bill-kind", std::string(action) + ": a sea waybill is never to order");
       if (!beneficiary || *beneficiary != holder) {
-        return conflict("bill-kind", std::string(action) + ": a sea waybill has holder = beneficiary (the consignee)");
+        return conflict("bill-kind",
+                        std::string(action) + ": a sea waybill has holder = beneficiary (the consignee)");
       }
     } else if (!bill.to_order && !beneficiary) {
-      return conflict("bill-kind", std::string(action) + ": a straight BOL names its consignee as beneficiary");
+      return conflict("bill-kind",
+                      std::string(action) + ": a straight BOL names its consignee as beneficiary");
     }
     ONEBILL_ASSERT(!bill.legs.empty() && bill.legs.size() <= limits::max_legs);  // schema
     for (std::size_t i = 0; i < bill.legs.size(); ++i) {
       if (i + 1 < bill.legs.size() && bill.legs[i].to != bill.legs[i + 1].from) {
         return conflict("leg-order", std::string(action) + ": leg " + std::to_string(i) + " ends at " +
-                                         bill.legs[i].to + " but leg " + std::to_string(i + 1) + " starts at " +
-                                         bill.legs[i + 1].from);
+                                         bill.legs[i].to + " but leg " + std::to_string(i + 1) +
+                                         " starts at " + bill.legs[i + 1].from);
       }
       auto carrier = ledger_.participant(bill.legs[i].carrier);
       ONEBILL_TRY(carrier);
@@ -365,7 +379,8 @@ class Execution {
     return {};
   }
 
-  Bill make_bill(const NewBill& fields, const Address& holder, const std::optional<Address>& beneficiary) const {
+  Bill make_bill(const NewBill& fields, const Address& holder,
+                 const std::optional<Address>& beneficiary) const {
     Bill bill;
     bill.id = fields.id;
     bill.reference = fields.reference;
@@ -404,7 +419,8 @@ class Execution {
   // Leg events of the replaced bills that carry over to leg `index` of a new bill (DESIGN §4): only where
   // index, mode, carrier and from equal a replaced leg's, and in a merge only what all replaced bills
   // agree on. Events at the old destination carry over only if the destination is unchanged.
-  static std::vector<LegEvent> carried_events(const std::vector<Bill>& replaced, std::size_t index, const Leg& leg) {
+  static std::vector<LegEvent> carried_events(const std::vector<Bill>& replaced, std::size_t index,
+                                              const Leg& leg) {
     std::optional<std::vector<LegEvent>> common;
     for (const auto& old : replaced) {
       if (index >= old.legs.size()) return {};
@@ -421,7 +437,8 @@ class Execution {
         continue;
       }
       std::size_t agree = 0;
-      while (agree < common->size() && agree < events.size() && same_event((*common)[agree], events[agree])) ++agree;
+      while (agree < common->size() && agree < events.size() && same_event((*common)[agree], events[agree]))
+        ++agree;
       common->resize(agree);
     }
     return common ? *common : std::vector<LegEvent>{};
@@ -437,7 +454,8 @@ class Execution {
       ONEBILL_TRY(bill);
       if (bill->issuer != tx_.from) return not_permitted("bill.reissue: only the issuer replaces its bills");
       if (!bill->replaced_by.empty()) {
-        return conflict("already-replaced", "bill.reissue: bill " + hash_text(bill->id) + " was already replaced");
+        return conflict("already-replaced",
+                        "bill.reissue: bill " + hash_text(bill->id) + " was already replaced");
       }
       const bool amended = bill->status == BillStatus::voided && bill->pending &&
                            bill->pending->purpose == SurrenderPurpose::amendment && bill->pending->reason &&
@@ -467,7 +485,8 @@ class Execution {
       NewBill fields = new_bill_from_body(bill_json);
       ONEBILL_TRY(check_new_bill(fields, requester, beneficiary, action));
       Bill bill = make_bill(fields, requester, beneficiary);
-      for (std::size_t i = 0; i < bill.legs.size(); ++i) bill.legs[i].events = carried_events(replaced, i, bill.legs[i]);
+      for (std::size_t i = 0; i < bill.legs.size(); ++i)
+        bill.legs[i].events = carried_events(replaced, i, bill.legs[i]);
       for (const auto& old : replaced) bill.replaces.push_back(old.id);
       Json details = {{"replaces", Json::array()}};
       for (const auto& old : replaced) details["replaces"].push_back(hash_text(old.id));
@@ -498,12 +517,15 @@ class Execution {
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_holder(bill, action));
     ONEBILL_TRY(require_signer_active(action));
-    if (bill.kind == BillKind::swb) return conflict("bill-kind", "bill.transfer_holder: a sea waybill never changes hands");
+    if (bill.kind == BillKind::swb)
+      return conflict("bill-kind", "bill.transfer_holder: a sea waybill never changes hands");
     ONEBILL_TRY(require_not_pledged(bill, action));
-    if (to == bill.holder) return conflict("same-party", "bill.transfer_holder: the recipient already holds the bill");
+    if (to == bill.holder)
+      return conflict("same-party", "bill.transfer_holder: the recipient already holds the bill");
     ONEBILL_TRY(require_recipient(to, action));
     if (bill.straight() && to != *bill.beneficiary && to != bill.first_holder) {
-      return not_permitted("bill.transfer_holder: a straight BOL passes only to its consignee or back to its shipper");
+      return not_permitted(
+          "bill.transfer_holder: a straight BOL passes only to its consignee or back to its shipper");
     }
     clear_rejection_rights_of_signer(bill);
     bill.prev_holder = bill.holder;
@@ -528,7 +550,8 @@ class Execution {
     std::optional<Address> nominee;
     if (!body().at("nominee").is_null()) {
       nominee = body_address(body().at("nominee"));
-      if (*nominee == *bill.beneficiary) return conflict("same-party", "bill.nominate: the nominee is the beneficiary");
+      if (*nominee == *bill.beneficiary)
+        return conflict("same-party", "bill.nominate: the nominee is the beneficiary");
       ONEBILL_TRY(require_recipient(*nominee, action));
     }
     clear_rejection_rights_of_signer(bill);
@@ -554,8 +577,9 @@ class Execution {
     }
     const bool to_nominee = bill.nominee && *bill.nominee == to;
     if (!bill.holder_entitled() && !to_nominee) {
-      return conflict("not-entitled",
-                      "bill.endorse: the holder is not the beneficiary, and the new beneficiary is not the nominee");
+      return conflict(
+          "not-entitled",
+          "bill.endorse: the holder is not the beneficiary, and the new beneficiary is not the nominee");
     }
     ONEBILL_TRY(require_recipient(to, action));
     clear_rejection_rights_of_signer(bill);
@@ -608,7 +632,8 @@ class Execution {
     ONEBILL_TRY(require_negotiable(bill, action));
     ONEBILL_TRY(require_not_pledged(bill, action));
     ONEBILL_TRY(require_entitled(bill, action));
-    if (!bill.beneficiary) return conflict("same-party", "bill.blank_endorse: the bill is already endorsed in blank");
+    if (!bill.beneficiary)
+      return conflict("same-party", "bill.blank_endorse: the bill is already endorsed in blank");
     clear_rejection_rights_of_signer(bill);
     bill.beneficiary.reset();
     bill.prev_beneficiary.reset();
@@ -629,7 +654,8 @@ class Execution {
     const bool as_beneficiary = bill.beneficiary && *bill.beneficiary == tx_.from && bill.prev_beneficiary;
     if (!as_pledgee && !as_holder && !as_beneficiary) {
       return not_permitted(
-          "bill.reject_transfer: only a holder or beneficiary that has not acted since receiving the bill, or "
+          "bill.reject_transfer: only a holder or beneficiary that has not acted since receiving the bill, "
+          "or "
           "the pledgee, rejects");
     }
     // Suspension does not block a rejection: it gives a position back (DESIGN §2).
@@ -679,7 +705,8 @@ class Execution {
     if (bank == bill.holder) return conflict("same-party", "bill.pledge: the holder cannot pledge to itself");
     auto participant = require_recipient(bank, action);
     ONEBILL_TRY(participant);
-    if (!participant->has_role(Role::bank)) return not_permitted("bill.pledge: the pledgee must have the role BANK");
+    if (!participant->has_role(Role::bank))
+      return not_permitted("bill.pledge: the pledgee must have the role BANK");
     clear_rejection_rights_of_signer(bill);
     bill.pledge = Pledge{bank, bill.holder, body().at("reference").get<std::string>()};
     bill.holder = bank;
@@ -690,7 +717,8 @@ class Execution {
 
   Status require_pledgee(const Bill& bill, std::string_view action) const {
     if (!bill.pledge) return conflict("bill-not-pledged", std::string(action) + ": the bill is not pledged");
-    if (bill.pledge->bank != tx_.from) return not_permitted(std::string(action) + ": only the pledgee may do this");
+    if (bill.pledge->bank != tx_.from)
+      return not_permitted(std::string(action) + ": only the pledgee may do this");
     return {};
   }
 
@@ -749,7 +777,8 @@ class Execution {
     const bool shipper_amending =
         *purpose == SurrenderPurpose::amendment && bill.straight() && bill.holder == bill.first_holder;
     if (!bill.holder_entitled() && !shipper_amending) {
-      return conflict("not-entitled", "bill.surrender: the holder is not entitled (not the beneficiary, not in blank)");
+      return conflict("not-entitled",
+                      "bill.surrender: the holder is not entitled (not the beneficiary, not in blank)");
     }
     bill.status = BillStatus::pending_surrender;
     bill.pending = Surrender{*purpose, reason, tx_.from, context_.height};
@@ -758,9 +787,10 @@ class Execution {
     bill.prev_beneficiary.reset();
     Json details = {{"purpose", name(*purpose)}};
     if (reason) details["reason"] = name(*reason);
-    append_history(bill, action,
-                   *purpose == SurrenderPurpose::delivery ? "SURRENDER_FOR_DELIVERY" : "SURRENDER_FOR_AMENDMENT",
-                   bill.issuer, std::move(details));
+    append_history(
+        bill, action,
+        *purpose == SurrenderPurpose::delivery ? "SURRENDER_FOR_DELIVERY" : "SURRENDER_FOR_AMENDMENT",
+        bill.issuer, std::move(details));
     return save_bill(before, bill);
   }
 
@@ -795,9 +825,11 @@ class Execution {
     Bill bill = std::move(*loaded);
     const Bill before = bill;
     ONEBILL_TRY(require_pending_surrender(bill, action));
-    if (bill.issuer != tx_.from) return not_permitted("bill.accept_surrender: only the issuer answers a surrender");
+    if (bill.issuer != tx_.from)
+      return not_permitted("bill.accept_surrender: only the issuer answers a surrender");
     // DELIVERY → SURRENDERED; AMENDMENT → VOIDED. The accepted surrender stays recorded in `pending`.
-    bill.status = bill.pending->purpose == SurrenderPurpose::delivery ? BillStatus::surrendered : BillStatus::voided;
+    bill.status =
+        bill.pending->purpose == SurrenderPurpose::delivery ? BillStatus::surrendered : BillStatus::voided;
     bill.prev_holder.reset();
     bill.prev_beneficiary.reset();
     append_history(bill, action, "SACC", bill.pending->requester, Json{{"status", name(bill.status)}});
@@ -811,7 +843,8 @@ class Execution {
     Bill bill = std::move(*loaded);
     const Bill before = bill;
     ONEBILL_TRY(require_pending_surrender(bill, action));
-    if (bill.issuer != tx_.from) return not_permitted("bill.reject_surrender: only the issuer answers a surrender");
+    if (bill.issuer != tx_.from)
+      return not_permitted("bill.reject_surrender: only the issuer answers a surrender");
     const Address requester = bill.pending->requester;
     bill.status = BillStatus::issued;
     bill.pending.reset();
@@ -845,15 +878,15 @@ class Execution {
     if (expected >= 4 || static_cast<std::size_t>(*type) != expected) {
       const std::string next = expected >= 4 ? "nothing (the leg is handed over)"
                                              : std::string(name(static_cast<LegEventType>(expected)));
-      return conflict("leg-order", "leg.record: leg " + std::to_string(index) + " expects " + next + " next, not " +
-                                       std::string(name(*type)));
+      return conflict("leg-order", "leg.record: leg " + std::to_string(index) + " expects " + next +
+                                       " next, not " + std::string(name(*type)));
     }
     const std::string location = body().at("location").get<std::string>();
     const bool at_from = *type == LegEventType::received || *type == LegEventType::departed;
     const std::string& place = at_from ? leg.from : leg.to;
     if (location != place) {
-      return conflict("leg-place", "leg.record: " + std::string(name(*type)) + " of leg " + std::to_string(index) +
-                                       " happens at " + place + ", not " + location);
+      return conflict("leg-place", "leg.record: " + std::string(name(*type)) + " of leg " +
+                                       std::to_string(index) + " happens at " + place + ", not " + location);
     }
     LegEvent event;
     event.event = *type;
@@ -870,8 +903,8 @@ class Execution {
     if (*type == LegEventType::received && index > 0) {
       Leg& previous = bill.legs[index - 1];
       if (previous.events.size() < 3) {
-        return conflict("leg-order", "leg.record: RECEIVED on leg " + std::to_string(index) + " needs ARRIVED on leg " +
-                                         std::to_string(index - 1));
+        return conflict("leg-order", "leg.record: RECEIVED on leg " + std::to_string(index) +
+                                         " needs ARRIVED on leg " + std::to_string(index - 1));
       }
       if (previous.events.size() == 3) {  // the missing HANDED_OVER of the previous leg goes with it
         LegEvent handed_over = event;
@@ -883,10 +916,12 @@ class Execution {
         details["implied_handed_over"] = index - 1;
       }
     }
-    const bool delivery = *type == LegEventType::handed_over && index + 1 == bill.legs.size() && bill.kind == BillKind::bol;
+    const bool delivery =
+        *type == LegEventType::handed_over && index + 1 == bill.legs.size() && bill.kind == BillKind::bol;
     if (delivery && bill.status != BillStatus::surrendered) {
-      return conflict("not-surrendered", "leg.record: delivery (HANDED_OVER on the last leg of a BOL) needs the bill "
-                                         "SURRENDERED for DELIVERY");
+      return conflict("not-surrendered",
+                      "leg.record: delivery (HANDED_OVER on the last leg of a BOL) needs the bill "
+                      "SURRENDERED for DELIVERY");
     }
     leg.events.push_back(std::move(event));
     append_history(bill, action, std::nullopt, std::nullopt, std::move(details));
@@ -896,8 +931,10 @@ class Execution {
   // ---- governance (DESIGN §2) ----
 
   Status require_active_admin(std::string_view action) const {
-    if (!signer_.has_role(Role::admin)) return not_permitted(std::string(action) + ": only an ADMIN may do this");
-    if (signer_.suspended) return not_permitted(std::string(action) + ": a suspended ADMIN takes no part in governance");
+    if (!signer_.has_role(Role::admin))
+      return not_permitted(std::string(action) + ": only an ADMIN may do this");
+    if (signer_.suspended)
+      return not_permitted(std::string(action) + ": a suspended ADMIN takes no part in governance");
     return {};
   }
 
@@ -928,7 +965,8 @@ class Execution {
     const Hash32 id = body_hash(body().at("proposal"));
     auto loaded = ledger_.proposal(id);
     ONEBILL_TRY(loaded);
-    if (!loaded->has_value()) return conflict("unknown-proposal", "gov.approve: no proposal " + hash_text(id));
+    if (!loaded->has_value())
+      return conflict("unknown-proposal", "gov.approve: no proposal " + hash_text(id));
     Proposal proposal = std::move(**loaded);
     if (proposal.status == ProposalStatus::executed) {
       return conflict("already-approved", "gov.approve: the proposal has already executed");
@@ -937,7 +975,8 @@ class Execution {
       return conflict("proposal-expired", "gov.approve: the proposal expired at height " +
                                               std::to_string(proposal.expires_height));
     }
-    if (std::find(proposal.approvals.begin(), proposal.approvals.end(), tx_.from) != proposal.approvals.end()) {
+    if (std::find(proposal.approvals.begin(), proposal.approvals.end(), tx_.from) !=
+        proposal.approvals.end()) {
       return conflict("already-approved", "gov.approve: this ADMIN has already approved the proposal");
     }
     proposal.approvals.push_back(tx_.from);
@@ -991,7 +1030,8 @@ class Execution {
   Status check_last_admin(const Participant& changed, std::string_view what) {
     auto admins = active_admins_with(changed);
     ONEBILL_TRY(admins);
-    if (*admins == 0) return conflict("last-admin", std::string(what) + ": would leave no non-suspended ADMIN");
+    if (*admins == 0)
+      return conflict("last-admin", std::string(what) + ": would leave no non-suspended ADMIN");
     return {};
   }
 
@@ -999,7 +1039,8 @@ class Execution {
     auto participant = ledger_.participant(address);
     ONEBILL_TRY(participant);
     if (!participant->has_value()) {
-      return conflict("recipient-not-admitted", std::string(what) + ": " + short_text(address) + " is not a participant");
+      return conflict("recipient-not-admitted",
+                      std::string(what) + ": " + short_text(address) + " is not a participant");
     }
     return **participant;
   }
@@ -1008,7 +1049,8 @@ class Execution {
     auto used = state_.get(keys::domain_key(domain));
     ONEBILL_TRY(used);
     if (used->has_value() && **used != keys::raw(owner)) {
-      return conflict("domain-used", std::string(what) + ": the domain " + std::string(domain) + " is registered already");
+      return conflict("domain-used",
+                      std::string(what) + ": the domain " + std::string(domain) + " is registered already");
     }
     return {};
   }
@@ -1031,11 +1073,13 @@ class Execution {
       participant.address = body_address(args.at("address"));
       auto existing = ledger_.participant(participant.address);
       ONEBILL_TRY(existing);
-      if (existing->has_value()) return conflict("id-used", "participant.admit: the address is a participant already");
+      if (existing->has_value())
+        return conflict("id-used", "participant.admit: the address is a participant already");
       participant.name = args.at("name").get<std::string>();
       participant.roles = read_roles(args, "roles");
       participant.domain = args.at("domain").get<std::string>();
-      if (args.contains("identifiers")) participant.identifiers = identifiers_from_json(args.at("identifiers"));
+      if (args.contains("identifiers"))
+        participant.identifiers = identifiers_from_json(args.at("identifiers"));
       participant.admitted_height = context_.height;
       ONEBILL_TRY(check_domain_free(participant.domain, participant.address, what));
       state_.put(keys::domain_key(participant.domain), keys::raw(participant.address));
@@ -1048,7 +1092,8 @@ class Execution {
       Participant participant = *loaded;
       if (args.contains("name")) participant.name = args.at("name").get<std::string>();
       if (args.contains("roles")) participant.roles = read_roles(args, "roles");
-      if (args.contains("identifiers")) participant.identifiers = identifiers_from_json(args.at("identifiers"));
+      if (args.contains("identifiers"))
+        participant.identifiers = identifiers_from_json(args.at("identifiers"));
       if (args.contains("domain")) {
         participant.domain = args.at("domain").get<std::string>();
         ONEBILL_TRY(check_domain_free(participant.domain, participant.address, what));
@@ -1081,7 +1126,8 @@ class Execution {
       const bool present = std::any_of(validators->begin(), validators->end(),
                                        [&](const Validator& v) { return v.address == address; });
       if (!present) return not_permitted("validator.remove: the address is not a validator");
-      if (validators->size() == 1) return not_permitted("validator.remove: the last validator cannot be removed");
+      if (validators->size() == 1)
+        return not_permitted("validator.remove: the last validator cannot be removed");
       state_.erase(keys::validator_key(address));
       return {};
     }
@@ -1121,7 +1167,8 @@ class Execution {
         bill.pledge.reset();
       } else {
         const Json& p = args.at("pledge");
-        bill.pledge = Pledge{body_address(p.at("bank")), body_address(p.at("pledgor")), p.at("reference").get<std::string>()};
+        bill.pledge = Pledge{body_address(p.at("bank")), body_address(p.at("pledgor")),
+                             p.at("reference").get<std::string>()};
         ONEBILL_TRY(require_admitted(bill.pledge->bank, action));
         ONEBILL_TRY(require_admitted(bill.pledge->pledgor, action));
       }
@@ -1131,14 +1178,16 @@ class Execution {
       auto status = parse_bill_status(args.at("status").get<std::string>());
       ONEBILL_ASSERT(status.has_value());
       if (*status == BillStatus::pending_surrender && !bill.pending) {
-        return conflict("bill-status", "bill.rectify: PENDING_SURRENDER needs a surrender request on the bill");
+        return conflict("bill-status",
+                        "bill.rectify: PENDING_SURRENDER needs a surrender request on the bill");
       }
       if (*status == BillStatus::issued) bill.pending.reset();
       if (before.status == BillStatus::voided && *status != BillStatus::voided) {
         auto reserved = ledger_.bill_by_reference(bill.issuer, bill.reference);
         ONEBILL_TRY(reserved);
         if (reserved->has_value()) {
-          return conflict("reference-used", "bill.rectify: the reference is used by a live bill of the same issuer");
+          return conflict("reference-used",
+                          "bill.rectify: the reference is used by a live bill of the same issuer");
         }
       }
       bill.status = *status;
@@ -1168,18 +1217,19 @@ bool is_governance_action(std::string_view action) {
 Status apply(const Transaction& transaction, Overlay& state, const BlockContext& context) {
   ONEBILL_ASSERT(context.height >= 1);
   if (transaction.chain != context.chain) {
-    return invalid("wrong-chain", "the transaction is for chain " + transaction.chain + ", this is " + context.chain);
+    return invalid("wrong-chain",
+                   "the transaction is for chain " + transaction.chain + ", this is " + context.chain);
   }
   Ledger ledger(state);
   auto next_nonce = ledger.next_nonce(transaction.from);
   ONEBILL_TRY(next_nonce);
   if (transaction.nonce < *next_nonce) {
-    return invalid("nonce-used", "nonce " + std::to_string(transaction.nonce) + " is used; the next nonce is " +
-                                     std::to_string(*next_nonce));
+    return invalid("nonce-used", "nonce " + std::to_string(transaction.nonce) +
+                                     " is used; the next nonce is " + std::to_string(*next_nonce));
   }
   if (transaction.nonce > *next_nonce) {
-    return invalid("nonce-gap", "nonce " + std::to_string(transaction.nonce) + " skips ahead; the next nonce is " +
-                                    std::to_string(*next_nonce));
+    return invalid("nonce-gap", "nonce " + std::to_string(transaction.nonce) +
+                                    " skips ahead; the next nonce is " + std::to_string(*next_nonce));
   }
   if (transaction.expires_ms && context.time_ms > *transaction.expires_ms) {
     return invalid("expired", "the transaction expired at " + std::to_string(*transaction.expires_ms) +

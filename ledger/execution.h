@@ -58,9 +58,9 @@ class Overlay final : public Store {
 
 // What the rules read from the block being built or executed.
 struct BlockContext {
-  std::uint64_t height = 0;   // the block's height (≥ 1)
-  std::uint64_t time_ms = 0;  // the header's time: the only clock the rules read (expires_ms)
-  std::string chain;          // the chain id: a transaction for another chain is "wrong-chain"
+  std::uint64_t height = 0;    // the block's height (≥ 1)
+  std::uint64_t time_ms = 0;   // the header's time: the only clock the rules read (expires_ms)
+  std::string chain;           // the chain id: a transaction for another chain is "wrong-chain"
   std::uint32_t tx_index = 0;  // position of the transaction in its block (orders party events)
 };
 

@@ -16,10 +16,14 @@ using json::Json;
 
 namespace {
 
-Problem bad(std::string detail) { return invalid("invalid-body", "genesis: " + std::move(detail)); }
+Problem bad(std::string detail) {
+  return invalid("invalid-body", "genesis: " + std::move(detail));
+}
 
-Status only_fields(const Json& object, std::initializer_list<std::string_view> allowed, std::string_view where) {
-  if (!object.is_object()) return invalid("wrong-type", "genesis: " + std::string(where) + " is not an object");
+Status only_fields(const Json& object, std::initializer_list<std::string_view> allowed,
+                   std::string_view where) {
+  if (!object.is_object())
+    return invalid("wrong-type", "genesis: " + std::string(where) + " is not an object");
   for (const auto& [key, value] : object.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       return invalid("unknown-field", "genesis: " + std::string(where) + "." + key + " is not a known field");
@@ -31,14 +35,16 @@ Status only_fields(const Json& object, std::initializer_list<std::string_view> a
 Result<std::string> text_field(const Json& object, std::string_view key, std::string_view where) {
   auto found = object.find(key);
   if (found == object.end() || !found->is_string()) {
-    return invalid("wrong-type", "genesis: " + std::string(where) + "." + std::string(key) + " must be a string");
+    return invalid("wrong-type",
+                   "genesis: " + std::string(where) + "." + std::string(key) + " must be a string");
   }
   return found->get<std::string>();
 }
 
 Result<std::uint64_t> integer_field(const Json& object, std::string_view key, std::string_view where) {
   auto found = object.find(key);
-  if (found == object.end() || !found->is_number_unsigned() || found->get<std::uint64_t>() > limits::max_canonical_integer) {
+  if (found == object.end() || !found->is_number_unsigned() ||
+      found->get<std::uint64_t>() > limits::max_canonical_integer) {
     return invalid("wrong-type", "genesis: " + std::string(where) + "." + std::string(key) +
                                      " must be an integer below 2^53");
   }
@@ -49,7 +55,9 @@ Result<Address> address_field(const Json& object, std::string_view where) {
   auto text = text_field(object, "address", where);
   ONEBILL_TRY(text);
   auto address = Address::parse(*text);
-  if (!address) return Problem{address.problem().rule, "genesis: " + std::string(where) + ".address: " + address.problem().detail};
+  if (!address)
+    return Problem{address.problem().rule,
+                   "genesis: " + std::string(where) + ".address: " + address.problem().detail};
   return *address;
 }
 
@@ -65,7 +73,8 @@ Result<GenesisParticipant> participant_from(const Json& object, const std::strin
   out.name = *name_text;
   auto domain = text_field(object, "domain", where);
   ONEBILL_TRY(domain);
-  if (domain->empty() || domain->find('.') == std::string::npos) return bad(where + ".domain is not a DNS name");
+  if (domain->empty() || domain->find('.') == std::string::npos)
+    return bad(where + ".domain is not a DNS name");
   out.domain = *domain;
   if (!object.contains("roles") || !object["roles"].is_array() || object["roles"].empty()) {
     return bad(where + ".roles must list at least one role");
@@ -73,7 +82,8 @@ Result<GenesisParticipant> participant_from(const Json& object, const std::strin
   for (const auto& role_json : object["roles"]) {
     auto role = role_json.is_string() ? parse_role(role_json.get<std::string>()) : std::nullopt;
     if (!role) return bad(where + ".roles: unknown role");
-    if (std::find(out.roles.begin(), out.roles.end(), *role) != out.roles.end()) return bad(where + ".roles repeats a role");
+    if (std::find(out.roles.begin(), out.roles.end(), *role) != out.roles.end())
+      return bad(where + ".roles repeats a role");
     out.roles.push_back(*role);
   }
   std::sort(out.roles.begin(), out.roles.end());
@@ -81,7 +91,8 @@ Result<GenesisParticipant> participant_from(const Json& object, const std::strin
     const Json& identifiers = object["identifiers"];
     ONEBILL_TRY(only_fields(identifiers, {"lei", "uscc"}, where + ".identifiers"));
     for (const auto& [key, value] : identifiers.items()) {
-      if (!value.is_string()) return invalid("wrong-type", "genesis: " + where + ".identifiers." + key + " must be a string");
+      if (!value.is_string())
+        return invalid("wrong-type", "genesis: " + where + ".identifiers." + key + " must be a string");
     }
     out.identifiers = identifiers_from_json(identifiers);
   }
@@ -140,15 +151,18 @@ Result<Genesis> parse_genesis(std::string_view text) {
 }
 
 Result<Genesis> genesis_from_json(const Json& json) {
-  ONEBILL_TRY(only_fields(json, {"chain", "rules_version", "genesis_time_ms", "participants", "validators"}, "genesis"));
+  ONEBILL_TRY(only_fields(json, {"chain", "rules_version", "genesis_time_ms", "participants", "validators"},
+                          "genesis"));
   Genesis out;
   auto chain = text_field(json, "chain", "genesis");
   ONEBILL_TRY(chain);
-  if (!valid_chain_id(*chain)) return invalid("wrong-chain", "genesis: chain must match ^[a-z0-9][a-z0-9-]{2,62}$");
+  if (!valid_chain_id(*chain))
+    return invalid("wrong-chain", "genesis: chain must match ^[a-z0-9][a-z0-9-]{2,62}$");
   out.chain = *chain;
   auto version = integer_field(json, "rules_version", "genesis");
   ONEBILL_TRY(version);
-  if (*version != rules_version) return bad("rules_version " + std::to_string(*version) + " is not supported (only 1)");
+  if (*version != rules_version)
+    return bad("rules_version " + std::to_string(*version) + " is not supported (only 1)");
   out.rules_version = *version;
   auto time = integer_field(json, "genesis_time_ms", "genesis");
   ONEBILL_TRY(time);
@@ -180,7 +194,8 @@ Result<Genesis> genesis_from_json(const Json& json) {
   for (std::size_t i = 0; i < json["validators"].size(); ++i) {
     auto validator = validator_from(json["validators"][i], "validators[" + std::to_string(i) + "]");
     ONEBILL_TRY(validator);
-    if (!validator_addresses.insert(validator->address).second) return bad("a validator address appears twice");
+    if (!validator_addresses.insert(validator->address).second)
+      return bad("a validator address appears twice");
     out.validators.push_back(std::move(*validator));
   }
   return out;
@@ -188,7 +203,8 @@ Result<Genesis> genesis_from_json(const Json& json) {
 
 Json to_json(const Genesis& genesis) {
   Json participants = Json::array();
-  for (const auto& participant : genesis.participants) participants.push_back(genesis_participant_json(participant));
+  for (const auto& participant : genesis.participants)
+    participants.push_back(genesis_participant_json(participant));
   Json validators = Json::array();
   for (const auto& validator : genesis.validators) validators.push_back(to_json(validator));
   return {{"chain", genesis.chain},
@@ -198,9 +214,13 @@ Json to_json(const Genesis& genesis) {
           {"validators", std::move(validators)}};
 }
 
-std::string genesis_jcs(const Genesis& genesis) { return json::canonical(to_json(genesis)); }
+std::string genesis_jcs(const Genesis& genesis) {
+  return json::canonical(to_json(genesis));
+}
 
-Hash32 genesis_state_root(const Genesis& genesis) { return keccak256(genesis_jcs(genesis)); }
+Hash32 genesis_state_root(const Genesis& genesis) {
+  return keccak256(genesis_jcs(genesis));
+}
 
 WriteBatch genesis_batch(const Genesis& genesis) {
   WriteBatch batch;
@@ -216,7 +236,8 @@ WriteBatch genesis_batch(const Genesis& genesis) {
   }
   Json set = Json::array();
   std::vector<Validator> sorted = genesis.validators;
-  std::sort(sorted.begin(), sorted.end(), [](const Validator& a, const Validator& b) { return a.address < b.address; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Validator& a, const Validator& b) { return a.address < b.address; });
   for (const auto& validator : sorted) {
     batch.put(keys::validator_key(validator.address), json::canonical(to_json(validator)));
     set.push_back(to_json(validator));

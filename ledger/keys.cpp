@@ -39,9 +39,13 @@ std::uint32_t read_u32be(std::string_view four_bytes) {
 std::string raw(const Address& address) {
   return std::string(reinterpret_cast<const char*>(address.bytes.data()), address.bytes.size());
 }
-std::string raw(const Hash32& hash) { return std::string(reinterpret_cast<const char*>(hash.data()), hash.size()); }
+std::string raw(const Hash32& hash) {
+  return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
 
-std::string participant_key(const Address& address) { return std::string(participant_prefix) + raw(address); }
+std::string participant_key(const Address& address) {
+  return std::string(participant_prefix) + raw(address);
+}
 
 std::string domain_key(std::string_view domain) {
   std::string key(domain_prefix);
@@ -49,17 +53,29 @@ std::string domain_key(std::string_view domain) {
   return key;
 }
 
-std::string account_key(const Address& address) { return std::string(account_prefix) + raw(address); }
-std::string validator_key(const Address& address) { return std::string(validator_prefix) + raw(address); }
-std::string bill_key(const Hash32& id) { return std::string(bill_prefix) + raw(id); }
-std::string history_prefix_of(const Hash32& bill) { return std::string(history_prefix) + raw(bill); }
-std::string history_key(const Hash32& bill, std::uint32_t seq) { return history_prefix_of(bill) + u32be(seq); }
+std::string account_key(const Address& address) {
+  return std::string(account_prefix) + raw(address);
+}
+std::string validator_key(const Address& address) {
+  return std::string(validator_prefix) + raw(address);
+}
+std::string bill_key(const Hash32& id) {
+  return std::string(bill_prefix) + raw(id);
+}
+std::string history_prefix_of(const Hash32& bill) {
+  return std::string(history_prefix) + raw(bill);
+}
+std::string history_key(const Hash32& bill, std::uint32_t seq) {
+  return history_prefix_of(bill) + u32be(seq);
+}
 
 std::string reference_key(const Address& issuer, std::string_view reference) {
   return std::string(reference_prefix) + raw(issuer) + std::string(reference);
 }
 
-std::string proposal_key(const Hash32& id) { return std::string(proposal_prefix) + raw(id); }
+std::string proposal_key(const Hash32& id) {
+  return std::string(proposal_prefix) + raw(id);
+}
 
 std::string index_value_prefix(std::string_view index_name, std::string_view value_bytes) {
   std::string key(index_prefix);
@@ -76,17 +92,30 @@ std::string index_key(std::string_view index_name, std::string_view value_bytes,
   return index_value_prefix(index_name, value_bytes) + u64be(UINT64_MAX - issued_height) + raw(bill);
 }
 
-std::string party_event_prefix_of(const Address& party) { return std::string(party_event_prefix) + raw(party); }
+std::string party_event_prefix_of(const Address& party) {
+  return std::string(party_event_prefix) + raw(party);
+}
 
-std::string party_event_key(const Address& party, std::uint64_t height, std::uint32_t tx_index, std::uint32_t n) {
+std::string party_event_key(const Address& party, std::uint64_t height, std::uint32_t tx_index,
+                            std::uint32_t n) {
   return party_event_prefix_of(party) + u64be(height) + u32be(tx_index) + u32be(n);
 }
 
-std::string block_key(std::uint64_t height) { return std::string(block_prefix) + u64be(height); }
-std::string commit_key(std::uint64_t height) { return std::string(commit_prefix) + u64be(height); }
-std::string tx_key(const Hash32& id) { return std::string(tx_prefix) + raw(id); }
-std::string validator_set_key(std::uint64_t height) { return std::string(validator_set_prefix) + u64be(height); }
+std::string block_key(std::uint64_t height) {
+  return std::string(block_prefix) + u64be(height);
+}
+std::string commit_key(std::uint64_t height) {
+  return std::string(commit_prefix) + u64be(height);
+}
+std::string tx_key(const Hash32& id) {
+  return std::string(tx_prefix) + raw(id);
+}
+std::string validator_set_key(std::uint64_t height) {
+  return std::string(validator_set_prefix) + u64be(height);
+}
 
-bool is_state_key(std::string_view key) { return !key.empty() && key[0] >= 'a' && key[0] <= 'z'; }
+bool is_state_key(std::string_view key) {
+  return !key.empty() && key[0] >= 'a' && key[0] <= 'z';
+}
 
 }  // namespace onebill::ledger::keys

@@ -24,7 +24,8 @@ Result<Json> parse_stored(std::string_view text, std::string_view what) {
 }
 
 template <typename T, typename Decode>
-Result<std::optional<T>> get_decoded(const Store& store, std::string_view key, std::string_view what, Decode decode) {
+Result<std::optional<T>> get_decoded(const Store& store, std::string_view key, std::string_view what,
+                                     Decode decode) {
   auto value = store.get(key);
   ONEBILL_TRY(value);
   if (!value->has_value()) return std::optional<T>{};
@@ -35,29 +36,42 @@ Result<std::optional<T>> get_decoded(const Store& store, std::string_view key, s
   return std::optional<T>{std::move(*decoded)};
 }
 
-std::size_t clamp_limit(std::size_t limit) { return std::clamp<std::size_t>(limit, 1, limits::max_page_limit); }
+std::size_t clamp_limit(std::size_t limit) {
+  return std::clamp<std::size_t>(limit, 1, limits::max_page_limit);
+}
 
 Result<std::string> decode_cursor(std::string_view after, std::size_t size) {
   if (after.empty()) return std::string{};
   auto bytes = hex::decode(after);
-  if (!bytes || bytes->size() != size) return invalid("wrong-type", "after: not a cursor this server gave out");
+  if (!bytes || bytes->size() != size)
+    return invalid("wrong-type", "after: not a cursor this server gave out");
   return std::string(bytes->begin(), bytes->end());
 }
 
-std::string encode_cursor(std::string_view suffix) { return hex::encode(as_bytes(suffix)); }
+std::string encode_cursor(std::string_view suffix) {
+  return hex::encode(as_bytes(suffix));
+}
 
 }  // namespace
 
 std::string_view bill_index_name(BillIndex index) {
   switch (index) {
-    case BillIndex::holder: return "holder";
-    case BillIndex::beneficiary: return "beneficiary";
-    case BillIndex::nominee: return "nominee";
-    case BillIndex::pledgee: return "pledgee";
-    case BillIndex::issuer: return "issuer";
-    case BillIndex::carrier: return "carrier";
-    case BillIndex::destination: return "destination";
-    case BillIndex::status: return "status";
+    case BillIndex::holder:
+      return "holder";
+    case BillIndex::beneficiary:
+      return "beneficiary";
+    case BillIndex::nominee:
+      return "nominee";
+    case BillIndex::pledgee:
+      return "pledgee";
+    case BillIndex::issuer:
+      return "issuer";
+    case BillIndex::carrier:
+      return "carrier";
+    case BillIndex::destination:
+      return "destination";
+    case BillIndex::status:
+      return "status";
   }
   ONEBILL_ASSERT(false);
   return {};
@@ -68,7 +82,8 @@ Result<std::optional<Bill>> Ledger::bill(const Hash32& id) const {
 }
 
 Result<std::optional<Participant>> Ledger::participant(const Address& address) const {
-  return get_decoded<Participant>(store_, keys::participant_key(address), "participant", participant_from_json);
+  return get_decoded<Participant>(store_, keys::participant_key(address), "participant",
+                                  participant_from_json);
 }
 
 Result<std::vector<Participant>> Ledger::participants() const {
@@ -120,7 +135,8 @@ Result<std::vector<Validator>> Ledger::validators() const {
   return out;  // key order = address order
 }
 
-Result<std::optional<Hash32>> Ledger::bill_by_reference(const Address& issuer, std::string_view reference) const {
+Result<std::optional<Hash32>> Ledger::bill_by_reference(const Address& issuer,
+                                                        std::string_view reference) const {
   auto value = store_.get(keys::reference_key(issuer, reference));
   ONEBILL_TRY(value);
   if (!value->has_value()) return std::optional<Hash32>{};
@@ -130,7 +146,8 @@ Result<std::optional<Hash32>> Ledger::bill_by_reference(const Address& issuer, s
   return std::optional<Hash32>{id};
 }
 
-Result<std::vector<HistoryEntry>> Ledger::history(const Hash32& bill, std::uint32_t from, std::size_t limit) const {
+Result<std::vector<HistoryEntry>> Ledger::history(const Hash32& bill, std::uint32_t from,
+                                                  std::size_t limit) const {
   limit = clamp_limit(limit);
   std::vector<HistoryEntry> out;
   std::optional<Problem> problem;
@@ -167,8 +184,8 @@ Result<std::optional<Control>> Ledger::control(const Hash32& id) const {
 Result<BillPage> Ledger::bills(BillIndex index, const IndexValue& value, std::string_view after,
                                std::size_t limit) const {
   limit = clamp_limit(limit);
-  const std::string value_bytes =
-      std::holds_alternative<Address>(value) ? keys::raw(std::get<Address>(value)) : std::get<std::string>(value);
+  const std::string value_bytes = std::holds_alternative<Address>(value) ? keys::raw(std::get<Address>(value))
+                                                                         : std::get<std::string>(value);
   const std::string prefix = keys::index_value_prefix(bill_index_name(index), value_bytes);
   constexpr std::size_t suffix_size = 8 + 32;  // u64be(inverted issued height) + bill id
   auto cursor = decode_cursor(after, suffix_size);
@@ -202,7 +219,8 @@ Result<BillPage> Ledger::bills(BillIndex index, const IndexValue& value, std::st
   return page;
 }
 
-Result<std::vector<PartyEvent>> Ledger::events(const Address& party, std::string_view after, std::size_t limit) const {
+Result<std::vector<PartyEvent>> Ledger::events(const Address& party, std::string_view after,
+                                               std::size_t limit) const {
   limit = clamp_limit(limit);
   const std::string prefix = keys::party_event_prefix_of(party);
   constexpr std::size_t suffix_size = 8 + 4 + 4;
@@ -238,31 +256,33 @@ Result<std::optional<Commit>> Ledger::commit(std::uint64_t height) const {
 }
 
 Result<std::optional<TxLocation>> Ledger::tx_location(const Hash32& id) const {
-  return get_decoded<TxLocation>(store_, keys::tx_key(id), "transaction index entry",
-                                 [](const Json& json) -> Result<TxLocation> {
-                                   if (!json.is_object() || !json.contains("height") || !json.contains("index") ||
-                                       !json["height"].is_number_unsigned() || !json["index"].is_number_unsigned()) {
-                                     return corrupt("transaction index entry");
-                                   }
-                                   return TxLocation{json["height"].get<std::uint64_t>(),
-                                                     json["index"].get<std::uint32_t>()};
-                                 });
+  return get_decoded<TxLocation>(
+      store_, keys::tx_key(id), "transaction index entry", [](const Json& json) -> Result<TxLocation> {
+        if (!json.is_object() || !json.contains("height") || !json.contains("index") ||
+            !json["height"].is_number_unsigned() || !json["index"].is_number_unsigned()) {
+          return corrupt("transaction index entry");
+        }
+        return TxLocation{json["height"].get<std::uint64_t>(), json["index"].get<std::uint32_t>()};
+      });
 }
 
-Result<std::optional<std::string>> Ledger::genesis_text() const { return store_.get(keys::genesis); }
+Result<std::optional<std::string>> Ledger::genesis_text() const {
+  return store_.get(keys::genesis);
+}
 
 Result<std::optional<std::vector<Validator>>> Ledger::validator_set(std::uint64_t height) const {
   using Set = std::vector<Validator>;
-  return get_decoded<Set>(store_, keys::validator_set_key(height), "validator set", [](const Json& json) -> Result<Set> {
-    if (!json.is_array()) return corrupt("validator set");
-    Set out;
-    for (const auto& item : json) {
-      auto validator = validator_from_json(item);
-      ONEBILL_TRY(validator);
-      out.push_back(std::move(*validator));
-    }
-    return out;
-  });
+  return get_decoded<Set>(store_, keys::validator_set_key(height), "validator set",
+                          [](const Json& json) -> Result<Set> {
+                            if (!json.is_array()) return corrupt("validator set");
+                            Set out;
+                            for (const auto& item : json) {
+                              auto validator = validator_from_json(item);
+                              ONEBILL_TRY(validator);
+                              out.push_back(std::move(*validator));
+                            }
+                            return out;
+                          });
 }
 
 }  // namespace onebill::ledger

@@ -58,7 +58,7 @@ class Ledger {
   // ---- state ----
   Result<std::optional<Bill>> bill(const Hash32& id) const;
   Result<std::optional<Participant>> participant(const Address& address) const;
-  Result<std::vector<Participant>> participants() const;  // all, by address
+  Result<std::vector<Participant>> participants() const;           // all, by address
   Result<std::uint64_t> next_nonce(const Address& address) const;  // 0 when never used
   Result<std::optional<Proposal>> proposal(const Hash32& id) const;
   Result<std::vector<Validator>> validators() const;  // the current set, sorted by address

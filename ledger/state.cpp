@@ -77,9 +77,9 @@ Pledge pledge_from(const Json& json) {
 }
 
 Json to_json(const LegEvent& event) {
-  Json out = {{"event", name(event.event)}, {"location", event.location}, {"time", event.time},
-              {"tx", hash_text(event.tx)},  {"signer", address_text(event.signer)},
-              {"height", event.height},     {"time_ms", event.time_ms}};
+  Json out = {{"event", name(event.event)}, {"location", event.location},           {"time", event.time},
+              {"tx", hash_text(event.tx)},  {"signer", address_text(event.signer)}, {"height", event.height},
+              {"time_ms", event.time_ms}};
   if (event.conveyance) out["conveyance"] = *event.conveyance;
   if (event.remark) out["remark"] = *event.remark;
   if (event.implied) out["implied"] = true;
@@ -164,20 +164,42 @@ Identifiers identifiers_from_json(const Json& json) {
   return out;
 }
 
-Json identifiers_to_json(const Identifiers& identifiers) { return identifiers_json(identifiers); }
+Json identifiers_to_json(const Identifiers& identifiers) {
+  return identifiers_json(identifiers);
+}
 
-std::string_view role_name(Role role) { return role_names[static_cast<std::size_t>(role)]; }
-std::optional<Role> parse_role(std::string_view text) { return parse_enum<Role>(role_names, text); }
+std::string_view role_name(Role role) {
+  return role_names[static_cast<std::size_t>(role)];
+}
+std::optional<Role> parse_role(std::string_view text) {
+  return parse_enum<Role>(role_names, text);
+}
 
-std::string_view name(BillKind value) { return kind_names[static_cast<std::size_t>(value)]; }
-std::string_view name(BillStatus value) { return status_names[static_cast<std::size_t>(value)]; }
-std::string_view name(SurrenderPurpose value) { return purpose_names[static_cast<std::size_t>(value)]; }
-std::string_view name(SurrenderReason value) { return reason_names[static_cast<std::size_t>(value)]; }
-std::string_view name(LegMode value) { return mode_names[static_cast<std::size_t>(value)]; }
-std::string_view name(LegEventType value) { return event_names[static_cast<std::size_t>(value)]; }
-std::string_view name(ProposalStatus value) { return proposal_status_names[static_cast<std::size_t>(value)]; }
+std::string_view name(BillKind value) {
+  return kind_names[static_cast<std::size_t>(value)];
+}
+std::string_view name(BillStatus value) {
+  return status_names[static_cast<std::size_t>(value)];
+}
+std::string_view name(SurrenderPurpose value) {
+  return purpose_names[static_cast<std::size_t>(value)];
+}
+std::string_view name(SurrenderReason value) {
+  return reason_names[static_cast<std::size_t>(value)];
+}
+std::string_view name(LegMode value) {
+  return mode_names[static_cast<std::size_t>(value)];
+}
+std::string_view name(LegEventType value) {
+  return event_names[static_cast<std::size_t>(value)];
+}
+std::string_view name(ProposalStatus value) {
+  return proposal_status_names[static_cast<std::size_t>(value)];
+}
 
-std::optional<BillKind> parse_bill_kind(std::string_view text) { return parse_enum<BillKind>(kind_names, text); }
+std::optional<BillKind> parse_bill_kind(std::string_view text) {
+  return parse_enum<BillKind>(kind_names, text);
+}
 std::optional<BillStatus> parse_bill_status(std::string_view text) {
   return parse_enum<BillStatus>(status_names, text);
 }
@@ -187,13 +209,19 @@ std::optional<SurrenderPurpose> parse_surrender_purpose(std::string_view text) {
 std::optional<SurrenderReason> parse_surrender_reason(std::string_view text) {
   return parse_enum<SurrenderReason>(reason_names, text);
 }
-std::optional<LegMode> parse_leg_mode(std::string_view text) { return parse_enum<LegMode>(mode_names, text); }
+std::optional<LegMode> parse_leg_mode(std::string_view text) {
+  return parse_enum<LegMode>(mode_names, text);
+}
 std::optional<LegEventType> parse_leg_event_type(std::string_view text) {
   return parse_enum<LegEventType>(event_names, text);
 }
 
-std::string address_text(const Address& address) { return address.to_string(); }
-std::string hash_text(const Hash32& hash) { return hex::encode(hash); }
+std::string address_text(const Address& address) {
+  return address.to_string();
+}
+std::string hash_text(const Hash32& hash) {
+  return hex::encode(hash);
+}
 
 Result<Hash32> parse_hash(std::string_view text) {
   if (!hex::is_lower_hex(text, 64)) return invalid("wrong-type", "expected 0x + 64 lowercase hex digits");
@@ -204,7 +232,9 @@ Result<Hash32> parse_hash(std::string_view text) {
 
 // ---- Participant, Account, Validator ----
 
-bool Participant::has_role(Role role) const { return std::find(roles.begin(), roles.end(), role) != roles.end(); }
+bool Participant::has_role(Role role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
 
 Json roles_json(const std::vector<Role>& roles) {
   Json out = Json::array();
@@ -336,9 +366,12 @@ Json to_json(const Control& control) {
 // ---- History ----
 
 Json to_json(const HistoryEntry& entry) {
-  Json out = {{"bill", hash_text(entry.bill)},        {"seq", entry.seq},
-              {"action", entry.action},               {"tx", hash_text(entry.tx)},
-              {"signer", address_text(entry.signer)}, {"height", entry.height},
+  Json out = {{"bill", hash_text(entry.bill)},
+              {"seq", entry.seq},
+              {"action", entry.action},
+              {"tx", hash_text(entry.tx)},
+              {"signer", address_text(entry.signer)},
+              {"height", entry.height},
               {"time_ms", entry.time_ms}};
   if (entry.dcsa) out["dcsa"] = *entry.dcsa;
   if (entry.recipient) out["recipient"] = address_text(*entry.recipient);

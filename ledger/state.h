@@ -66,12 +66,12 @@ Result<Validator> validator_from_json(const json::Json& json);
 
 // ---- Bills (DESIGN §4) ----
 
-enum class BillKind { bol, swb };  // "BOL", "SWB"
+enum class BillKind { bol, swb };                                          // "BOL", "SWB"
 enum class BillStatus { issued, pending_surrender, surrendered, voided };  // "ISSUED", ...
-enum class SurrenderPurpose { delivery, amendment };                     // "DELIVERY", "AMENDMENT"
-enum class SurrenderReason { swtp, cod, swi };                           // "SWTP", "COD", "SWI"
-enum class LegMode { sea, rail, road, inland_waterway, air };            // "SEA", ..., "INLAND_WATERWAY"
-enum class LegEventType { received, departed, arrived, handed_over };    // "RECEIVED", ..., "HANDED_OVER"
+enum class SurrenderPurpose { delivery, amendment };                       // "DELIVERY", "AMENDMENT"
+enum class SurrenderReason { swtp, cod, swi };                             // "SWTP", "COD", "SWI"
+enum class LegMode { sea, rail, road, inland_waterway, air };              // "SEA", ..., "INLAND_WATERWAY"
+enum class LegEventType { received, departed, arrived, handed_over };      // "RECEIVED", ..., "HANDED_OVER"
 
 std::string_view name(BillKind value);
 std::string_view name(BillStatus value);
@@ -177,9 +177,10 @@ json::Json to_json(const Control& control);
 
 // One accepted action on a bill (append-only). JSON: {bill, seq, action, dcsa?, tx, signer, recipient?,
 // height, time_ms, remark?, details?}. `action` is the transaction type ("bill.endorse", "leg.record",
-// "bill.rectify", ...) or "bill.replaced" on a bill that a reissue replaced; `dcsa` the DCSA action code
-// (ISSUE, TRANSFER, ENDORSE_TO_ORDER, BLANK_ENDORSE, SURRENDER_FOR_DELIVERY, SURRENDER_FOR_AMENDMENT,
-// SACC, SREJ) where one applies; `details` what else the action set (leg event, pledge, new parties).
+// "bill.rectify", ...; on a bill that a reissue replaced, "bill.reissue" with details.replaced_by); `dcsa`
+// the DCSA action code (ISSUE, TRANSFER, ENDORSE_TO_ORDER, BLANK_ENDORSE, SURRENDER_FOR_DELIVERY,
+// SURRENDER_FOR_AMENDMENT, SACC, SREJ) where one applies; `details` what else the action set (leg event,
+// pledge, new parties).
 struct HistoryEntry {
   Hash32 bill{};
   std::uint32_t seq = 0;

@@ -42,28 +42,31 @@ TEST_CASE("a skipped nonce is refused as nonce-gap") {
 
 TEST_CASE("a transaction past its expires_ms is refused as expired") {
   Consortium c;
-  auto stale = c.transaction(c.carrier_rail, "bill.issue",
-                             c.issue_body(onebill::test::bill_id("e"), "REF-e", c.shipper, c.shipper), std::nullopt,
-                             c.time_ms + 10);  // the next block is 1000 ms later
+  auto stale =
+      c.transaction(c.carrier_rail, "bill.issue",
+                    c.issue_body(onebill::test::bill_id("e"), "REF-e", c.shipper, c.shipper), std::nullopt,
+                    c.time_ms + 10);  // the next block is 1000 ms later
   c.expect_refused_transaction(stale, "expired");
-  auto fresh = c.transaction(c.carrier_rail, "bill.issue",
-                             c.issue_body(onebill::test::bill_id("e"), "REF-e", c.shipper, c.shipper), std::nullopt,
-                             c.time_ms + 1000);  // exactly at the block time still applies
+  auto fresh =
+      c.transaction(c.carrier_rail, "bill.issue",
+                    c.issue_body(onebill::test::bill_id("e"), "REF-e", c.shipper, c.shipper), std::nullopt,
+                    c.time_ms + 1000);  // exactly at the block time still applies
   CHECK(c.submit_transaction(fresh).ok());
 }
 
 TEST_CASE("a transaction for another chain is refused as wrong-chain") {
   Consortium c;
   Consortium other({.extra_admins = 0, .chain = "onebill-other"});
-  auto foreign = other.transaction(other.carrier_rail, "bill.issue",
-                                   other.issue_body(onebill::test::bill_id("w"), "REF-w", other.shipper, other.shipper));
+  auto foreign =
+      other.transaction(other.carrier_rail, "bill.issue",
+                        other.issue_body(onebill::test::bill_id("w"), "REF-w", other.shipper, other.shipper));
   c.expect_refused_transaction(foreign, "wrong-chain");
 }
 
 TEST_CASE("a key that is not a participant is not permitted to act") {
   Consortium c;
-  c.expect_refused(c.outsider, "bill.issue", c.issue_body(onebill::test::bill_id("o"), "REF-o", c.shipper, c.shipper),
-                   "not-permitted");
+  c.expect_refused(c.outsider, "bill.issue",
+                   c.issue_body(onebill::test::bill_id("o"), "REF-o", c.shipper, c.shipper), "not-permitted");
 }
 
 TEST_CASE("admission against pending state lets one sender queue many transactions") {

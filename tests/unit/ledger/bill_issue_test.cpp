@@ -35,7 +35,8 @@ TEST_CASE("a carrier issues a bill and becomes its issuer") {
 TEST_CASE("only a carrier issues bills") {
   Consortium c;
   for (const auto* party : {&c.shipper, &c.bank, &c.admin, &c.customs}) {
-    c.expect_refused(*party, "bill.issue", c.issue_body(bill_id("x"), "REF-x", c.shipper, c.shipper), "not-permitted");
+    c.expect_refused(*party, "bill.issue", c.issue_body(bill_id("x"), "REF-x", c.shipper, c.shipper),
+                     "not-permitted");
   }
 }
 
@@ -49,14 +50,15 @@ TEST_CASE("a suspended carrier cannot issue") {
 TEST_CASE("a bill id can be issued only once") {
   Consortium c;
   const std::string id = c.issue_order_bill("dup");
-  c.expect_refused(c.carrier_sea, "bill.issue", c.issue_body(id, "OTHER-REF", c.shipper, c.shipper), "id-used");
+  c.expect_refused(c.carrier_sea, "bill.issue", c.issue_body(id, "OTHER-REF", c.shipper, c.shipper),
+                   "id-used");
 }
 
 TEST_CASE("an issuer cannot reuse a reference of a bill that is not voided") {
   Consortium c;
   c.issue_order_bill("ref");
-  c.expect_refused(c.carrier_rail, "bill.issue", c.issue_body(bill_id("ref2"), "REF-ref", c.shipper, c.shipper),
-                   "reference-used");
+  c.expect_refused(c.carrier_rail, "bill.issue",
+                   c.issue_body(bill_id("ref2"), "REF-ref", c.shipper, c.shipper), "reference-used");
   // Another issuer may use the same reference.
   c.ok(c.carrier_sea, "bill.issue", c.issue_body(bill_id("ref3"), "REF-ref", c.shipper, c.shipper));
 }
@@ -68,8 +70,8 @@ TEST_CASE("the parties of a new bill must be admitted and not suspended") {
   c.expect_refused(c.carrier_rail, "bill.issue", c.issue_body(bill_id("p"), "REF-p", c.shipper, c.outsider),
                    "recipient-not-admitted");
   c.govern("participant.suspend", Json{{"address", c.consignee.text()}});
-  c.expect_refused(c.carrier_rail, "bill.issue", c.issue_body(bill_id("p"), "REF-p", c.consignee, c.consignee),
-                   "not-permitted");
+  c.expect_refused(c.carrier_rail, "bill.issue",
+                   c.issue_body(bill_id("p"), "REF-p", c.consignee, c.consignee), "not-permitted");
 }
 
 TEST_CASE("legs must be chained: each leg starts where the previous one ends") {
@@ -91,20 +93,22 @@ TEST_CASE("every leg's carrier must be a registered carrier") {
 
 TEST_CASE("a sea waybill is straight and has holder = beneficiary") {
   Consortium c;
-  c.expect_refused(c.carrier_sea, "bill.issue", c.issue_body(bill_id("s"), "SWB-1", c.consignee, c.consignee, "SWB", true),
-                   "bill-kind");
-  c.expect_refused(c.carrier_sea, "bill.issue", c.issue_body(bill_id("s"), "SWB-1", c.shipper, c.consignee, "SWB", false),
-                   "bill-kind");
+  c.expect_refused(c.carrier_sea, "bill.issue",
+                   c.issue_body(bill_id("s"), "SWB-1", c.consignee, c.consignee, "SWB", true), "bill-kind");
+  c.expect_refused(c.carrier_sea, "bill.issue",
+                   c.issue_body(bill_id("s"), "SWB-1", c.shipper, c.consignee, "SWB", false), "bill-kind");
   c.expect_refused(c.carrier_sea, "bill.issue",
                    c.issue_body(bill_id("s"), "SWB-1", c.consignee, std::nullopt, "SWB", false), "bill-kind");
-  c.ok(c.carrier_sea, "bill.issue", c.issue_body(bill_id("s"), "SWB-1", c.consignee, c.consignee, "SWB", false));
+  c.ok(c.carrier_sea, "bill.issue",
+       c.issue_body(bill_id("s"), "SWB-1", c.consignee, c.consignee, "SWB", false));
 }
 
 TEST_CASE("a straight BOL names its consignee as beneficiary") {
   Consortium c;
   c.expect_refused(c.carrier_sea, "bill.issue",
                    c.issue_body(bill_id("st"), "ST-1", c.shipper, std::nullopt, "BOL", false), "bill-kind");
-  c.ok(c.carrier_sea, "bill.issue", c.issue_body(bill_id("st"), "ST-1", c.shipper, c.consignee, "BOL", false));
+  c.ok(c.carrier_sea, "bill.issue",
+       c.issue_body(bill_id("st"), "ST-1", c.shipper, c.consignee, "BOL", false));
 }
 
 TEST_CASE("a to-order BOL may be issued in blank") {
@@ -148,5 +152,6 @@ TEST_CASE("index scans list newest first and page with the cursor") {
   REQUIRE(third.bills.size() == 1);
   CHECK(third.bills[0].id == ledger::parse_hash(ids[0]).value());
   CHECK_FALSE(third.next.has_value());
-  CHECK(c.reader().bills(ledger::BillIndex::holder, c.shipper.address, "0xzz").problem().rule == "wrong-type");
+  CHECK(c.reader().bills(ledger::BillIndex::holder, c.shipper.address, "0xzz").problem().rule ==
+        "wrong-type");
 }

@@ -13,7 +13,8 @@ namespace {
 Json pledge_body(const std::string& id, const onebill::test::Party& bank) {
   return Json{{"bill", id}, {"bank", bank.text()}, {"reference", "LOAN-7"}};
 }
-Json surrender_body(const std::string& id, const std::string& purpose, std::optional<std::string> reason = {}) {
+Json surrender_body(const std::string& id, const std::string& purpose,
+                    std::optional<std::string> reason = {}) {
   Json body = {{"bill", id}, {"purpose", purpose}};
   if (reason) body["reason"] = *reason;
   return body;
@@ -154,7 +155,8 @@ TEST_CASE("an accepted surrender is terminal for every bill action") {
   c.expect_refused(c.shipper, "bill.surrender", surrender_body(id, "DELIVERY"), "bill-status");
   c.expect_refused(c.shipper, "bill.withdraw_surrender", Consortium::bill_body(id), "bill-status");
   c.expect_refused(c.carrier_rail, "bill.accept_surrender", Consortium::bill_body(id), "bill-status");
-  c.expect_refused(c.carrier_rail, "bill.reject_surrender", Json{{"bill", id}, {"remark", "no"}}, "bill-status");
+  c.expect_refused(c.carrier_rail, "bill.reject_surrender", Json{{"bill", id}, {"remark", "no"}},
+                   "bill-status");
   c.expect_refused(c.shipper, "bill.blank_endorse", Consortium::bill_body(id), "bill-status");
 }
 
@@ -212,7 +214,8 @@ TEST_CASE("only the issuer answers a surrender") {
   c.ok(c.shipper, "bill.surrender", surrender_body(id, "DELIVERY"));
   c.expect_refused(c.carrier_sea, "bill.accept_surrender", Consortium::bill_body(id), "not-permitted");
   c.expect_refused(c.shipper, "bill.accept_surrender", Consortium::bill_body(id), "not-permitted");
-  c.expect_refused(c.carrier_sea, "bill.reject_surrender", Json{{"bill", id}, {"remark", "no"}}, "not-permitted");
+  c.expect_refused(c.carrier_sea, "bill.reject_surrender", Json{{"bill", id}, {"remark", "no"}},
+                   "not-permitted");
 }
 
 TEST_CASE("the issuer rejects a surrender and the bill is ISSUED with its parties as before") {

@@ -29,18 +29,21 @@ TEST_CASE("a non-holder cannot transfer the bill") {
   Consortium c;
   const std::string id = c.issue_order_bill("th");
   c.expect_refused(c.consignee, "bill.transfer_holder", Consortium::to_body(id, c.trader), "not-permitted");
-  c.expect_refused(c.carrier_rail, "bill.transfer_holder", Consortium::to_body(id, c.trader), "not-permitted");
+  c.expect_refused(c.carrier_rail, "bill.transfer_holder", Consortium::to_body(id, c.trader),
+                   "not-permitted");
 }
 
 TEST_CASE("a transfer of an unknown bill is refused as unknown-bill") {
   Consortium c;
-  c.expect_refused(c.shipper, "bill.transfer_holder", Consortium::to_body(bill_id("nope"), c.consignee), "unknown-bill");
+  c.expect_refused(c.shipper, "bill.transfer_holder", Consortium::to_body(bill_id("nope"), c.consignee),
+                   "unknown-bill");
 }
 
 TEST_CASE("a transfer needs an admitted, unsuspended recipient other than the holder") {
   Consortium c;
   const std::string id = c.issue_order_bill("th");
-  c.expect_refused(c.shipper, "bill.transfer_holder", Consortium::to_body(id, c.outsider), "recipient-not-admitted");
+  c.expect_refused(c.shipper, "bill.transfer_holder", Consortium::to_body(id, c.outsider),
+                   "recipient-not-admitted");
   c.expect_refused(c.shipper, "bill.transfer_holder", Consortium::to_body(id, c.shipper), "same-party");
   c.govern("participant.suspend", Json{{"address", c.consignee.text()}});
   c.expect_refused(c.shipper, "bill.transfer_holder", Consortium::to_body(id, c.consignee), "not-permitted");
@@ -101,15 +104,19 @@ TEST_CASE("the beneficiary nominates and cancels a nominee") {
 TEST_CASE("only the beneficiary of a negotiable, unpledged bill nominates someone else") {
   Consortium c;
   const std::string id = c.issue_order_bill("nom");
-  c.expect_refused(c.consignee, "bill.nominate", Json{{"bill", id}, {"nominee", c.trader.text()}}, "not-permitted");
-  c.expect_refused(c.shipper, "bill.nominate", Json{{"bill", id}, {"nominee", c.shipper.text()}}, "same-party");
+  c.expect_refused(c.consignee, "bill.nominate", Json{{"bill", id}, {"nominee", c.trader.text()}},
+                   "not-permitted");
+  c.expect_refused(c.shipper, "bill.nominate", Json{{"bill", id}, {"nominee", c.shipper.text()}},
+                   "same-party");
   c.expect_refused(c.shipper, "bill.nominate", Json{{"bill", id}, {"nominee", c.outsider.text()}},
                    "recipient-not-admitted");
   const std::string straight = bill_id("straight");
   c.ok(c.carrier_sea, "bill.issue", c.issue_body(straight, "ST-1", c.shipper, c.consignee, "BOL", false));
-  c.expect_refused(c.consignee, "bill.nominate", Json{{"bill", straight}, {"nominee", c.trader.text()}}, "bill-kind");
+  c.expect_refused(c.consignee, "bill.nominate", Json{{"bill", straight}, {"nominee", c.trader.text()}},
+                   "bill-kind");
   c.ok(c.shipper, "bill.pledge", Json{{"bill", id}, {"bank", c.bank.text()}, {"reference", "L"}});
-  c.expect_refused(c.shipper, "bill.nominate", Json{{"bill", id}, {"nominee", c.trader.text()}}, "bill-pledged");
+  c.expect_refused(c.shipper, "bill.nominate", Json{{"bill", id}, {"nominee", c.trader.text()}},
+                   "bill-pledged");
 }
 
 // ---- bill.endorse ----
@@ -257,7 +264,8 @@ TEST_CASE("the pledgee rejects a pledge and the pledgor holds again") {
 TEST_CASE("a party that has acted since receiving the bill, or never received it, cannot reject") {
   Consortium c;
   const std::string id = c.issue_order_bill("rej");
-  c.expect_refused(c.shipper, "bill.reject_transfer", Consortium::bill_body(id), "not-permitted");  // the issue
+  c.expect_refused(c.shipper, "bill.reject_transfer", Consortium::bill_body(id),
+                   "not-permitted");  // the issue
   c.ok(c.shipper, "bill.transfer_holder", Consortium::to_body(id, c.consignee));
   c.expect_refused(c.trader, "bill.reject_transfer", Consortium::bill_body(id), "not-permitted");
   c.ok(c.consignee, "bill.transfer_holder", Consortium::to_body(id, c.trader));

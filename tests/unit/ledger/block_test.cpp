@@ -18,9 +18,15 @@ namespace hex = onebill::hex;
 
 namespace {
 
-Hash32 h(const std::string& bytes) { return onebill::keccak256(bytes); }
-std::string raw(const Hash32& hash) { return std::string(reinterpret_cast<const char*>(hash.data()), 32); }
-Hash32 id_of(int i) { return onebill::keccak256("tx" + std::to_string(i)); }
+Hash32 h(const std::string& bytes) {
+  return onebill::keccak256(bytes);
+}
+std::string raw(const Hash32& hash) {
+  return std::string(reinterpret_cast<const char*>(hash.data()), 32);
+}
+Hash32 id_of(int i) {
+  return onebill::keccak256("tx" + std::to_string(i));
+}
 
 }  // namespace
 
@@ -33,7 +39,8 @@ TEST_CASE("tx_root is the RFC 6962 tree over the transaction ids in block order"
   const Hash32 node01 = h(std::string(1, '\x01') + raw(leaf0) + raw(leaf1));
   CHECK(ledger::tx_root({id_of(0), id_of(1)}) == node01);
   // Three leaves: the odd last leaf is promoted unchanged.
-  CHECK(ledger::tx_root({id_of(0), id_of(1), id_of(2)}) == h(std::string(1, '\x01') + raw(node01) + raw(leaf2)));
+  CHECK(ledger::tx_root({id_of(0), id_of(1), id_of(2)}) ==
+        h(std::string(1, '\x01') + raw(node01) + raw(leaf2)));
   CHECK(ledger::tx_root({id_of(1), id_of(0)}) != node01);  // order matters
 }
 
@@ -54,12 +61,13 @@ TEST_CASE("state_root chains the hash of the sorted writes onto the previous roo
 }
 
 TEST_CASE("validators_hash is the hash of the JCS of the set sorted by address") {
-  ledger::Validator a{onebill::Address::parse("0x00000000000000000000000000000000000000aa").value(), "0x02" + std::string(64, '1'), 1};
-  ledger::Validator b{onebill::Address::parse("0x00000000000000000000000000000000000000bb").value(), "0x03" + std::string(64, '2'), 7};
-  const std::string jcs =
-      "[{\"address\":\"" + a.address.to_string() + "\",\"consensus_key\":\"0x02" + std::string(64, '1') +
-      "\",\"power\":1},{\"address\":\"" + b.address.to_string() + "\",\"consensus_key\":\"0x03" + std::string(64, '2') +
-      "\",\"power\":7}]";
+  ledger::Validator a{onebill::Address::parse("0x00000000000000000000000000000000000000aa").value(),
+                      "0x02" + std::string(64, '1'), 1};
+  ledger::Validator b{onebill::Address::parse("0x00000000000000000000000000000000000000bb").value(),
+                      "0x03" + std::string(64, '2'), 7};
+  const std::string jcs = "[{\"address\":\"" + a.address.to_string() + "\",\"consensus_key\":\"0x02" +
+                          std::string(64, '1') + "\",\"power\":1},{\"address\":\"" + b.address.to_string() +
+                          "\",\"consensus_key\":\"0x03" + std::string(64, '2') + "\",\"power\":7}]";
   CHECK(ledger::validators_hash({b, a}) == h(jcs));
   CHECK(ledger::validators_hash({a, b}) == h(jcs));
 }
@@ -76,11 +84,11 @@ TEST_CASE("the block hash is keccak256 of the prefix and the JCS of the header")
   header.next_validators_hash = h("n");
   header.proposer = onebill::Address::parse("0x3de00892812ade5b1e32941a8ae9af3b3b63e869").value();
   // JCS by hand: keys in code-unit order, no whitespace, hashes lowercase, the address EIP-55.
-  const std::string jcs = "{\"chain\":\"onebill-demo\",\"height\":7,\"next_validators_hash\":\"" + hex::encode(h("n")) +
-                          "\",\"prev_hash\":\"" + hex::encode(h("p")) +
+  const std::string jcs = "{\"chain\":\"onebill-demo\",\"height\":7,\"next_validators_hash\":\"" +
+                          hex::encode(h("n")) + "\",\"prev_hash\":\"" + hex::encode(h("p")) +
                           "\",\"proposer\":\"0x3De00892812ADE5B1E32941a8AE9AF3b3B63E869\",\"state_root\":\"" +
-                          hex::encode(h("s")) + "\",\"time_ms\":1767225600123,\"tx_root\":\"" + hex::encode(h("t")) +
-                          "\",\"validators_hash\":\"" + hex::encode(h("v")) + "\"}";
+                          hex::encode(h("s")) + "\",\"time_ms\":1767225600123,\"tx_root\":\"" +
+                          hex::encode(h("t")) + "\",\"validators_hash\":\"" + hex::encode(h("v")) + "\"}";
   CHECK(ledger::header_jcs(header) == jcs);
   CHECK(ledger::block_hash(header) == h("OneBill block v1\n" + jcs));
   auto round_trip = ledger::header_from_json(ledger::to_json(header));
@@ -94,7 +102,8 @@ TEST_CASE("votes and proposals sign the hash of their prefix and JCS") {
         h("OneBill vote v1\n{\"block\":\"" + hex::encode(block) +
           "\",\"chain\":\"onebill-demo\",\"height\":3,\"round\":1,\"type\":\"prevote\"}"));
   CHECK(ledger::vote_digest("onebill-demo", 3, 0, ledger::VoteType::precommit, std::nullopt) ==
-        h("OneBill vote v1\n{\"block\":null,\"chain\":\"onebill-demo\",\"height\":3,\"round\":0,\"type\":\"precommit\"}"));
+        h("OneBill vote "
+          "v1\n{\"block\":null,\"chain\":\"onebill-demo\",\"height\":3,\"round\":0,\"type\":\"precommit\"}"));
   CHECK(ledger::proposal_digest("onebill-demo", 3, 2, std::nullopt, block) ==
         h("OneBill proposal v1\n{\"block\":\"" + hex::encode(block) +
           "\",\"chain\":\"onebill-demo\",\"height\":3,\"pol_round\":null,\"round\":2}"));
@@ -176,7 +185,8 @@ TEST_CASE("a refused transaction is left out of the block and leaves the pending
   Consortium c;
   auto good = c.transaction(c.carrier_rail, "bill.issue",
                             c.issue_body(onebill::test::bill_id("b"), "REF-b", c.shipper, c.shipper));
-  auto bad = c.transaction(c.shipper, "bill.issue", c.issue_body(onebill::test::bill_id("c"), "REF-c", c.shipper, c.shipper));
+  auto bad = c.transaction(c.shipper, "bill.issue",
+                           c.issue_body(onebill::test::bill_id("c"), "REF-c", c.shipper, c.shipper));
   auto builder = ledger::BlockBuilder::start(c.store, c.time_ms + 1000);
   REQUIRE(builder.ok());
   REQUIRE(builder->add(good).ok());
@@ -188,7 +198,8 @@ TEST_CASE("a refused transaction is left out of the block and leaves the pending
 
 TEST_CASE("one batch per block holds the block, commit, transaction index, head and state") {
   Consortium c;
-  auto t = c.transaction(c.carrier_rail, "bill.issue", c.issue_body(onebill::test::bill_id("b"), "REF-b", c.shipper, c.shipper));
+  auto t = c.transaction(c.carrier_rail, "bill.issue",
+                         c.issue_body(onebill::test::bill_id("b"), "REF-b", c.shipper, c.shipper));
   REQUIRE(c.submit_transaction(t).ok());
   const auto reader = c.reader();
   const auto head = reader.head().value();
@@ -212,7 +223,8 @@ TEST_CASE("one batch per block holds the block, commit, transaction index, head 
   CHECK(ledger::verify_commit(c.genesis.chain, *commit, reader.validator_set(1).value().value()).ok());
   ledger::Commit unsigned_commit = *commit;
   unsigned_commit.precommits.clear();
-  CHECK(ledger::verify_commit(c.genesis.chain, unsigned_commit, c.genesis.validators).problem().rule == "invalid-commit");
+  CHECK(ledger::verify_commit(c.genesis.chain, unsigned_commit, c.genesis.validators).problem().rule ==
+        "invalid-commit");
   CHECK(c.store.unsynced_batches() == 0);
 }
 

@@ -6,7 +6,8 @@
 //
 //   test::Consortium c;                                   // or Consortium({.extra_admins = 2})
 //   auto status = c.submit(c.carrier_rail, "bill.issue", c.issue_body(...));
-//   c.expect_refused(c.shipper, "bill.pledge", body, "not-permitted");   // also checks the store is unchanged
+//   c.expect_refused(c.shipper, "bill.pledge", body, "not-permitted");   // also checks the store is
+//   unchanged
 #pragma once
 
 #include <doctest/doctest.h>
@@ -59,7 +60,9 @@ inline std::string compressed_public_key(const PrivateKey& key) {
 }
 
 // A bill id for tests: keccak256 of a label (any 32 bytes will do for the ledger).
-inline std::string bill_id(const std::string& label) { return hex::encode(keccak256("bill/" + label)); }
+inline std::string bill_id(const std::string& label) {
+  return hex::encode(keccak256("bill/" + label));
+}
 
 struct ConsortiumOptions {
   int extra_admins = 0;  // admin-2, admin-3, ... (governance needs several)
@@ -94,7 +97,8 @@ class Consortium {
       extra_admins.push_back(make_party("admin-" + std::to_string(i + 2)));
       add(extra_admins.back(), {Role::admin}, "admin" + std::to_string(i + 2) + ".onebill.test");
     }
-    genesis.validators.push_back(ledger::Validator{validator_key.address(), compressed_public_key(validator_key), 1});
+    genesis.validators.push_back(
+        ledger::Validator{validator_key.address(), compressed_public_key(validator_key), 1});
     REQUIRE(store.write(ledger::genesis_batch(genesis), true).ok());
     time_ms = genesis.genesis_time_ms;
   }
@@ -131,7 +135,9 @@ class Consortium {
   // Submits and requires success.
   void ok(const Party& from, const std::string& type, const Json& body) {
     Status status = submit(from, type, body);
-    if (!status) FAIL(type << " by " << from.name << " refused: " << status.problem().rule << ": " << status.problem().detail);
+    if (!status)
+      FAIL(type << " by " << from.name << " refused: " << status.problem().rule << ": "
+                << status.problem().detail);
   }
 
   // Submits a transaction that must be refused with `rule`; checks that the store did not change.
@@ -151,8 +157,8 @@ class Consortium {
     REQUIRE(finished.ok());
     auto& [block, executed] = *finished;
     ledger::Commit commit{block.header.height, 0, ledger::block_hash(block.header), {}};
-    const Hash32 digest = ledger::vote_digest(genesis.chain, commit.height, 0, ledger::VoteType::precommit,
-                                              commit.block_hash);
+    const Hash32 digest =
+        ledger::vote_digest(genesis.chain, commit.height, 0, ledger::VoteType::precommit, commit.block_hash);
     commit.precommits.push_back({validator_key.address(), validator_key.sign_digest(digest)});
     REQUIRE(store.write(ledger::commit_batch(executed, block, commit), true).ok());
   }
@@ -174,24 +180,32 @@ class Consortium {
 
   // ---- bodies ----
 
-  static Json leg(const std::string& mode, const Party& carrier, const std::string& from, const std::string& to) {
+  static Json leg(const std::string& mode, const Party& carrier, const std::string& from,
+                  const std::string& to) {
     return Json{{"mode", mode}, {"carrier", carrier.text()}, {"from", from}, {"to", to}};
   }
   // The corridor of the issue: rail Chongqing -> Qinzhou by carrier-rail, sea Qinzhou -> Singapore.
   Json corridor_legs() const {
-    return Json::array({leg("RAIL", carrier_rail, "CNCKG", "CNQZH"), leg("SEA", carrier_sea, "CNQZH", "SGSIN")});
+    return Json::array(
+        {leg("RAIL", carrier_rail, "CNCKG", "CNQZH"), leg("SEA", carrier_sea, "CNQZH", "SGSIN")});
   }
   // A to-order BOL to `holder`, to the order of `beneficiary` (nullopt: in blank).
   Json issue_body(const std::string& id, const std::string& reference, const Party& holder,
                   const std::optional<Party>& beneficiary, const std::string& kind = "BOL",
                   bool to_order = true) const {
-    Json body = {{"id", id}, {"reference", reference}, {"kind", kind}, {"to_order", to_order},
-                 {"holder", holder.text()}, {"legs", corridor_legs()}};
+    Json body = {{"id", id},
+                 {"reference", reference},
+                 {"kind", kind},
+                 {"to_order", to_order},
+                 {"holder", holder.text()},
+                 {"legs", corridor_legs()}};
     if (beneficiary) body["beneficiary"] = beneficiary->text();
     return body;
   }
   static Json bill_body(const std::string& id) { return Json{{"bill", id}}; }
-  static Json to_body(const std::string& id, const Party& to) { return Json{{"bill", id}, {"to", to.text()}}; }
+  static Json to_body(const std::string& id, const Party& to) {
+    return Json{{"bill", id}, {"to", to.text()}};
+  }
 
   // Issues a to-order BOL by carrier-rail to the shipper, to the shipper's order; returns its id.
   std::string issue_order_bill(const std::string& label) {
@@ -230,7 +244,8 @@ class Consortium {
 
  private:
   void add(const Party& party, std::vector<ledger::Role> roles, const std::string& domain) {
-    genesis.participants.push_back(ledger::GenesisParticipant{party.address, party.name, std::move(roles), domain, {}});
+    genesis.participants.push_back(
+        ledger::GenesisParticipant{party.address, party.name, std::move(roles), domain, {}});
   }
 };
 

@@ -19,7 +19,10 @@ Json propose_body(const std::string& action, const Json& args, std::uint64_t exp
 }
 
 Json admit_args(const Party& party, const std::string& domain, const std::string& role = "CARRIER") {
-  return Json{{"address", party.text()}, {"name", party.name + " Ltd"}, {"roles", Json::array({role})}, {"domain", domain}};
+  return Json{{"address", party.text()},
+              {"name", party.name + " Ltd"},
+              {"roles", Json::array({role})},
+              {"domain", domain}};
 }
 
 ledger::Proposal proposal_of(const Consortium& c, const onebill::Hash32& id) {
@@ -33,8 +36,9 @@ ledger::Proposal proposal_of(const Consortium& c, const onebill::Hash32& id) {
 TEST_CASE("a proposal executes once more than 2/3 of the non-suspended admins approved") {
   Consortium c({.extra_admins = 3});  // 4 admins: 3 approvals needed
   const Party newcomer = onebill::test::make_party("newcomer");
-  auto proposal = c.transaction(c.admin, "gov.propose",
-                                propose_body("participant.admit", admit_args(newcomer, "new.example.com"), 100));
+  auto proposal =
+      c.transaction(c.admin, "gov.propose",
+                    propose_body("participant.admit", admit_args(newcomer, "new.example.com"), 100));
   REQUIRE(c.submit_transaction(proposal).ok());
   CHECK(proposal_of(c, proposal.id).status == ledger::ProposalStatus::open);
   const Json approve = {{"proposal", hex::encode(proposal.id)}};
@@ -56,7 +60,8 @@ TEST_CASE("a proposal executes once more than 2/3 of the non-suspended admins ap
 TEST_CASE("with a single admin a proposal executes at once") {
   Consortium c;
   const Party newcomer = onebill::test::make_party("newcomer");
-  c.ok(c.admin, "gov.propose", propose_body("participant.admit", admit_args(newcomer, "new.example.com"), 100));
+  c.ok(c.admin, "gov.propose",
+       propose_body("participant.admit", admit_args(newcomer, "new.example.com"), 100));
   CHECK(c.reader().participant(newcomer.address).value().has_value());
 }
 
@@ -66,10 +71,12 @@ TEST_CASE("suspended admins are not counted") {
   c.govern("participant.suspend", Json{{"address", c.extra_admins[1].text()}});
   // 2 non-suspended admins: 2 approvals are more than 2/3.
   const Party newcomer = onebill::test::make_party("newcomer");
-  auto proposal = c.transaction(c.admin, "gov.propose",
-                                propose_body("participant.admit", admit_args(newcomer, "new.example.com"), c.height() + 9));
+  auto proposal = c.transaction(
+      c.admin, "gov.propose",
+      propose_body("participant.admit", admit_args(newcomer, "new.example.com"), c.height() + 9));
   REQUIRE(c.submit_transaction(proposal).ok());
-  c.expect_refused(c.extra_admins[1], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}}, "not-permitted");
+  c.expect_refused(c.extra_admins[1], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}},
+                   "not-permitted");
   c.ok(c.extra_admins[0], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}});
   CHECK(proposal_of(c, proposal.id).status == ledger::ProposalStatus::executed);
 }
@@ -97,47 +104,54 @@ TEST_CASE("a proposal must be approved before its expires_height") {
   c.expect_refused(c.admin, "gov.propose",
                    propose_body("participant.admit", admit_args(newcomer, "new.example.com"), c.height()),
                    "proposal-expired");
-  auto proposal = c.transaction(c.admin, "gov.propose",
-                                propose_body("participant.admit", admit_args(newcomer, "new.example.com"), c.height() + 3));
+  auto proposal = c.transaction(
+      c.admin, "gov.propose",
+      propose_body("participant.admit", admit_args(newcomer, "new.example.com"), c.height() + 3));
   REQUIRE(c.submit_transaction(proposal).ok());  // at height h+1; expires at h+3
   c.issue_order_bill("tick");                    // h+2
-  c.expect_refused(c.extra_admins[0], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}}, "proposal-expired");
+  c.expect_refused(c.extra_admins[0], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}},
+                   "proposal-expired");
 }
 
 TEST_CASE("an admin approves a proposal once; proposing counts as approving") {
   Consortium c({.extra_admins = 2});
   const Party newcomer = onebill::test::make_party("newcomer");
-  auto proposal = c.transaction(c.admin, "gov.propose",
-                                propose_body("participant.admit", admit_args(newcomer, "new.example.com"), 100));
+  auto proposal =
+      c.transaction(c.admin, "gov.propose",
+                    propose_body("participant.admit", admit_args(newcomer, "new.example.com"), 100));
   REQUIRE(c.submit_transaction(proposal).ok());
   c.expect_refused(c.admin, "gov.approve", Json{{"proposal", hex::encode(proposal.id)}}, "already-approved");
   c.ok(c.extra_admins[0], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}});
-  c.expect_refused(c.extra_admins[0], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}}, "already-approved");
+  c.expect_refused(c.extra_admins[0], "gov.approve", Json{{"proposal", hex::encode(proposal.id)}},
+                   "already-approved");
 }
 
 TEST_CASE("no action may leave fewer than one non-suspended admin") {
   Consortium c;
-  c.expect_refused(c.admin, "gov.propose", propose_body("participant.suspend", Json{{"address", c.admin.text()}}, 100),
-                   "last-admin");
   c.expect_refused(c.admin, "gov.propose",
-                   propose_body("participant.update", Json{{"address", c.admin.text()}, {"roles", Json::array({"BANK"})}}, 100),
+                   propose_body("participant.suspend", Json{{"address", c.admin.text()}}, 100), "last-admin");
+  c.expect_refused(c.admin, "gov.propose",
+                   propose_body("participant.update",
+                                Json{{"address", c.admin.text()}, {"roles", Json::array({"BANK"})}}, 100),
                    "last-admin");
 }
 
 TEST_CASE("a domain is registered to one participant only, whatever its case") {
   Consortium c;
   const Party newcomer = onebill::test::make_party("newcomer");
-  c.expect_refused(c.admin, "gov.propose", propose_body("participant.admit", admit_args(newcomer, "BANK.example.sg"), 100),
+  c.expect_refused(c.admin, "gov.propose",
+                   propose_body("participant.admit", admit_args(newcomer, "BANK.example.sg"), 100),
                    "domain-used");
   c.expect_refused(c.admin, "gov.propose",
-                   propose_body("participant.update", Json{{"address", c.shipper.text()}, {"domain", "rail.example.cn"}}, 100),
+                   propose_body("participant.update",
+                                Json{{"address", c.shipper.text()}, {"domain", "rail.example.cn"}}, 100),
                    "domain-used");
 }
 
 TEST_CASE("an address is admitted once") {
   Consortium c;
-  c.expect_refused(c.admin, "gov.propose", propose_body("participant.admit", admit_args(c.shipper, "x.example.com"), 100),
-                   "id-used");
+  c.expect_refused(c.admin, "gov.propose",
+                   propose_body("participant.admit", admit_args(c.shipper, "x.example.com"), 100), "id-used");
 }
 
 TEST_CASE("participant.update replaces the fields it names") {
@@ -157,7 +171,8 @@ TEST_CASE("participant.update replaces the fields it names") {
 
 TEST_CASE("updates and suspensions name a participant") {
   Consortium c;
-  c.expect_refused(c.admin, "gov.propose", propose_body("participant.suspend", Json{{"address", c.outsider.text()}}, 100),
+  c.expect_refused(c.admin, "gov.propose",
+                   propose_body("participant.suspend", Json{{"address", c.outsider.text()}}, 100),
                    "recipient-not-admitted");
 }
 
@@ -165,7 +180,8 @@ TEST_CASE("suspension and reinstatement toggle what a participant may do") {
   Consortium c;
   c.govern("participant.suspend", Json{{"address", c.carrier_sea.text()}});
   CHECK(c.participant(c.carrier_sea).suspended);
-  c.expect_refused(c.carrier_sea, "bill.issue", c.issue_body(bill_id("s"), "S-1", c.shipper, c.shipper), "not-permitted");
+  c.expect_refused(c.carrier_sea, "bill.issue", c.issue_body(bill_id("s"), "S-1", c.shipper, c.shipper),
+                   "not-permitted");
   c.govern("participant.reinstate", Json{{"address", c.carrier_sea.text()}});
   CHECK_FALSE(c.participant(c.carrier_sea).suspended);
   c.ok(c.carrier_sea, "bill.issue", c.issue_body(bill_id("s"), "S-1", c.shipper, c.shipper));
@@ -188,20 +204,23 @@ TEST_CASE("validator.set and validator.remove change the set that signs the next
   CHECK(c.reader().validator_set(h + 1).value()->size() == 2);
   c.govern("validator.remove", Json{{"address", key.address().to_string()}});
   CHECK(c.reader().validators().value().size() == 1);
-  c.expect_refused(c.admin, "gov.propose",
-                   propose_body("validator.remove", Json{{"address", c.validator_key.address().to_string()}}, 1000),
-                   "not-permitted");
+  c.expect_refused(
+      c.admin, "gov.propose",
+      propose_body("validator.remove", Json{{"address", c.validator_key.address().to_string()}}, 1000),
+      "not-permitted");
 }
 
 TEST_CASE("bill.rectify sets holder, beneficiary, pledge and status as a court ordered") {
   Consortium c;
   const std::string id = c.issue_order_bill("court");
   c.ok(c.shipper, "bill.nominate", Json{{"bill", id}, {"nominee", c.trader.text()}});
-  c.govern("bill.rectify", Json{{"bill", id},
-                                {"order_reference", "SICC 2026/17"},
-                                {"holder", c.consignee.text()},
-                                {"beneficiary", c.consignee.text()},
-                                {"pledge", Json{{"bank", c.bank.text()}, {"pledgor", c.consignee.text()}, {"reference", "L-9"}}}});
+  c.govern(
+      "bill.rectify",
+      Json{{"bill", id},
+           {"order_reference", "SICC 2026/17"},
+           {"holder", c.consignee.text()},
+           {"beneficiary", c.consignee.text()},
+           {"pledge", Json{{"bank", c.bank.text()}, {"pledgor", c.consignee.text()}, {"reference", "L-9"}}}});
   auto bill = c.bill(id);
   CHECK(bill.holder == c.consignee.address);
   CHECK(bill.beneficiary == c.consignee.address);
@@ -211,7 +230,9 @@ TEST_CASE("bill.rectify sets holder, beneficiary, pledge and status as a court o
   const auto last = c.reader().history(bill.id).value().back();
   CHECK(last.action == "bill.rectify");
   CHECK(last.details.at("order_reference") == "SICC 2026/17");
-  c.govern("bill.rectify", Json{{"bill", id}, {"order_reference", "SICC 2026/18"}, {"pledge", nullptr}, {"status", "VOIDED"}});
+  c.govern(
+      "bill.rectify",
+      Json{{"bill", id}, {"order_reference", "SICC 2026/18"}, {"pledge", nullptr}, {"status", "VOIDED"}});
   bill = c.bill(id);
   CHECK_FALSE(bill.pledge.has_value());
   CHECK(bill.status == ledger::BillStatus::voided);
@@ -219,11 +240,15 @@ TEST_CASE("bill.rectify sets holder, beneficiary, pledge and status as a court o
 
 TEST_CASE("bill.rectify names a known bill and admitted parties") {
   Consortium c;
-  c.expect_refused(c.admin, "gov.propose",
-                   propose_body("bill.rectify", Json{{"bill", bill_id("none")}, {"order_reference", "X"}, {"status", "ISSUED"}}, 100),
-                   "unknown-bill");
+  c.expect_refused(
+      c.admin, "gov.propose",
+      propose_body("bill.rectify",
+                   Json{{"bill", bill_id("none")}, {"order_reference", "X"}, {"status", "ISSUED"}}, 100),
+      "unknown-bill");
   const std::string id = c.issue_order_bill("court");
-  c.expect_refused(c.admin, "gov.propose",
-                   propose_body("bill.rectify", Json{{"bill", id}, {"order_reference", "X"}, {"holder", c.outsider.text()}}, 100),
-                   "recipient-not-admitted");
+  c.expect_refused(
+      c.admin, "gov.propose",
+      propose_body("bill.rectify",
+                   Json{{"bill", id}, {"order_reference", "X"}, {"holder", c.outsider.text()}}, 100),
+      "recipient-not-admitted");
 }

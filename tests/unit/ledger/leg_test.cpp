@@ -11,7 +11,11 @@ namespace ledger = onebill::ledger;
 
 namespace {
 Json event_body(const std::string& id, int leg, const std::string& event, const std::string& location) {
-  return Json{{"bill", id}, {"leg", static_cast<unsigned>(leg)}, {"event", event}, {"location", location}, {"time", "2026-03-01T08:00:00.000Z"}};
+  return Json{{"bill", id},
+              {"leg", static_cast<unsigned>(leg)},
+              {"event", event},
+              {"location", location},
+              {"time", "2026-03-01T08:00:00.000Z"}};
 }
 
 // Records the whole rail leg 0 (CNCKG -> CNQZH) up to `last` included.
@@ -92,7 +96,8 @@ TEST_CASE("delivery on the last leg of a BOL needs the bill surrendered for deli
   c.ok(c.shipper, "bill.surrender", Json{{"bill", id}, {"purpose", "DELIVERY"}});
   c.expect_refused(c.carrier_sea, "leg.record", event_body(id, 1, "HANDED_OVER", "SGSIN"), "not-surrendered");
   c.ok(c.carrier_rail, "bill.accept_surrender", Consortium::bill_body(id));
-  c.ok(c.carrier_sea, "leg.record", event_body(id, 1, "HANDED_OVER", "SGSIN"));  // leg.record goes on after SACC
+  c.ok(c.carrier_sea, "leg.record",
+       event_body(id, 1, "HANDED_OVER", "SGSIN"));  // leg.record goes on after SACC
 }
 
 TEST_CASE("a sea waybill is delivered without surrender") {

@@ -12,7 +12,11 @@ namespace ledger = onebill::ledger;
 namespace {
 
 Json event_body(const std::string& id, int leg, const std::string& event, const std::string& location) {
-  return Json{{"bill", id}, {"leg", static_cast<unsigned>(leg)}, {"event", event}, {"location", location}, {"time", "2026-03-01T08:00:00.000Z"}};
+  return Json{{"bill", id},
+              {"leg", static_cast<unsigned>(leg)},
+              {"event", event},
+              {"location", location},
+              {"time", "2026-03-01T08:00:00.000Z"}};
 }
 
 // Issues a to-order bill by carrier-rail to the shipper, records RECEIVED and DEPARTED on its rail leg,
@@ -26,7 +30,8 @@ std::string voided_bill(Consortium& c, const std::string& label, const std::stri
   return id;
 }
 
-Json new_bill(const Consortium& c, const std::string& label, const std::string& reference, Json legs = nullptr) {
+Json new_bill(const Consortium& c, const std::string& label, const std::string& reference,
+              Json legs = nullptr) {
   return Json{{"id", bill_id(label)},
               {"reference", reference},
               {"kind", "BOL"},
@@ -45,7 +50,8 @@ Json reissue_body(std::vector<std::string> replaces, Json bills) {
 TEST_CASE("the issuer amends a voided bill: the new one goes to the requester with the same beneficiary") {
   Consortium c;
   const std::string old_id = voided_bill(c, "amend");
-  c.ok(c.carrier_rail, "bill.reissue", reissue_body({old_id}, Json::array({new_bill(c, "amended", "REF-amend")})));
+  c.ok(c.carrier_rail, "bill.reissue",
+       reissue_body({old_id}, Json::array({new_bill(c, "amended", "REF-amend")})));
   const auto fresh = c.bill(bill_id("amended"));
   CHECK(fresh.status == ledger::BillStatus::issued);
   CHECK(fresh.holder == c.shipper.address);
@@ -64,7 +70,8 @@ TEST_CASE("leg events are not carried to a leg whose mode, carrier or start diff
   const std::string old_id = voided_bill(c, "diff");
   Json legs = Json::array({Consortium::leg("ROAD", c.carrier_rail, "CNCKG", "CNQZH"),
                            Consortium::leg("SEA", c.carrier_sea, "CNQZH", "SGSIN")});
-  c.ok(c.carrier_rail, "bill.reissue", reissue_body({old_id}, Json::array({new_bill(c, "road", "REF-diff", legs)})));
+  c.ok(c.carrier_rail, "bill.reissue",
+       reissue_body({old_id}, Json::array({new_bill(c, "road", "REF-diff", legs)})));
   CHECK(c.bill(bill_id("road")).legs[0].events.empty());
 }
 
@@ -75,8 +82,8 @@ TEST_CASE("a bill is split into several and replaced only once") {
        reissue_body({old_id}, Json::array({new_bill(c, "part-a", "REF-A"), new_bill(c, "part-b", "REF-B")})));
   CHECK(c.bill(old_id).replaced_by.size() == 2);
   CHECK(c.bill(bill_id("part-b")).legs[0].events.size() == 2);
-  c.expect_refused(c.carrier_rail, "bill.reissue", reissue_body({old_id}, Json::array({new_bill(c, "again", "REF-C")})),
-                   "already-replaced");
+  c.expect_refused(c.carrier_rail, "bill.reissue",
+                   reissue_body({old_id}, Json::array({new_bill(c, "again", "REF-C")})), "already-replaced");
 }
 
 TEST_CASE("bills are merged when they share requester and beneficiary; events carried where all agree") {
@@ -94,22 +101,23 @@ TEST_CASE("bills are merged when they share requester and beneficiary; events ca
 TEST_CASE("only bills voided by an accepted amendment for COD or SWI can be replaced") {
   Consortium c;
   const std::string live = c.issue_order_bill("live");
-  c.expect_refused(c.carrier_rail, "bill.reissue", reissue_body({live}, Json::array({new_bill(c, "n1", "REF-N1")})),
-                   "not-replaceable");
-  const std::string paper = voided_bill(c, "paper", "SWTP");
-  c.expect_refused(c.carrier_rail, "bill.reissue", reissue_body({paper}, Json::array({new_bill(c, "n2", "REF-N2")})),
-                   "not-replaceable");
   c.expect_refused(c.carrier_rail, "bill.reissue",
-                   reissue_body({bill_id("ghost")}, Json::array({new_bill(c, "n3", "REF-N3")})), "unknown-bill");
+                   reissue_body({live}, Json::array({new_bill(c, "n1", "REF-N1")})), "not-replaceable");
+  const std::string paper = voided_bill(c, "paper", "SWTP");
+  c.expect_refused(c.carrier_rail, "bill.reissue",
+                   reissue_body({paper}, Json::array({new_bill(c, "n2", "REF-N2")})), "not-replaceable");
+  c.expect_refused(c.carrier_rail, "bill.reissue",
+                   reissue_body({bill_id("ghost")}, Json::array({new_bill(c, "n3", "REF-N3")})),
+                   "unknown-bill");
 }
 
 TEST_CASE("only the issuer reissues its bills") {
   Consortium c;
   const std::string old_id = voided_bill(c, "who");
-  c.expect_refused(c.carrier_sea, "bill.reissue", reissue_body({old_id}, Json::array({new_bill(c, "x", "REF-X")})),
-                   "not-permitted");
-  c.expect_refused(c.shipper, "bill.reissue", reissue_body({old_id}, Json::array({new_bill(c, "x", "REF-X")})),
-                   "not-permitted");
+  c.expect_refused(c.carrier_sea, "bill.reissue",
+                   reissue_body({old_id}, Json::array({new_bill(c, "x", "REF-X")})), "not-permitted");
+  c.expect_refused(c.shipper, "bill.reissue",
+                   reissue_body({old_id}, Json::array({new_bill(c, "x", "REF-X")})), "not-permitted");
 }
 
 TEST_CASE("merged bills must share requester and beneficiary") {
@@ -120,8 +128,8 @@ TEST_CASE("merged bills must share requester and beneficiary") {
   c.ok(c.shipper, "bill.transfer_holder", Consortium::to_body(b, c.consignee));
   c.ok(c.consignee, "bill.surrender", Json{{"bill", b}, {"purpose", "AMENDMENT"}, {"reason", "COD"}});
   c.ok(c.carrier_rail, "bill.accept_surrender", Consortium::bill_body(b));
-  c.expect_refused(c.carrier_rail, "bill.reissue", reissue_body({a, b}, Json::array({new_bill(c, "m", "REF-M")})),
-                   "not-replaceable");
+  c.expect_refused(c.carrier_rail, "bill.reissue",
+                   reissue_body({a, b}, Json::array({new_bill(c, "m", "REF-M")})), "not-replaceable");
 }
 
 TEST_CASE("each reissued bill meets the requirements of bill.issue") {
@@ -129,15 +137,18 @@ TEST_CASE("each reissued bill meets the requirements of bill.issue") {
   const std::string old_id = voided_bill(c, "req");
   const std::string other = c.issue_order_bill("taken");
   Json taken_id = new_bill(c, "taken", "REF-new");
-  c.expect_refused(c.carrier_rail, "bill.reissue", reissue_body({old_id}, Json::array({taken_id})), "id-used");
-  c.expect_refused(c.carrier_rail, "bill.reissue", reissue_body({old_id}, Json::array({new_bill(c, "r1", "REF-taken")})),
-                   "reference-used");
+  c.expect_refused(c.carrier_rail, "bill.reissue", reissue_body({old_id}, Json::array({taken_id})),
+                   "id-used");
   c.expect_refused(c.carrier_rail, "bill.reissue",
-                   reissue_body({old_id}, Json::array({new_bill(c, "r2", "REF-R2"), new_bill(c, "r3", "REF-R2")})),
-                   "reference-used");
+                   reissue_body({old_id}, Json::array({new_bill(c, "r1", "REF-taken")})), "reference-used");
+  c.expect_refused(
+      c.carrier_rail, "bill.reissue",
+      reissue_body({old_id}, Json::array({new_bill(c, "r2", "REF-R2"), new_bill(c, "r3", "REF-R2")})),
+      "reference-used");
   Json unchained = Json::array({Consortium::leg("RAIL", c.carrier_rail, "CNCKG", "CNQZH"),
                                 Consortium::leg("SEA", c.carrier_sea, "CNSHA", "SGSIN")});
   c.expect_refused(c.carrier_rail, "bill.reissue",
-                   reissue_body({old_id}, Json::array({new_bill(c, "r4", "REF-R4", unchained)})), "leg-order");
+                   reissue_body({old_id}, Json::array({new_bill(c, "r4", "REF-R4", unchained)})),
+                   "leg-order");
   CHECK(other.size() > 0);
 }

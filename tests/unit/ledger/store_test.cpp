@@ -13,10 +13,13 @@ namespace {
 std::vector<std::pair<std::string, std::string>> scan_all(const ledger::Store& store, std::string_view prefix,
                                                           std::string_view from = {}) {
   std::vector<std::pair<std::string, std::string>> out;
-  REQUIRE(store.scan(prefix, from, [&](std::string_view k, std::string_view v) {
-    out.emplace_back(std::string(k), std::string(v));
-    return true;
-  }).ok());
+  REQUIRE(store
+              .scan(prefix, from,
+                    [&](std::string_view k, std::string_view v) {
+                      out.emplace_back(std::string(k), std::string(v));
+                      return true;
+                    })
+              .ok());
   return out;
 }
 }  // namespace
