@@ -302,6 +302,48 @@ void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared
                       "JSON array of the new bills: [{id, reference, kind, to_order, legs:[{mode,carrier,from,to}]}]")->required();
 }
 
+std::string utc_time_of_ms(std::uint64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[96];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d UTC", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return text;
+}
+
+std::string text_of(const json::Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+// Customs' provenance view: one line per action or leg event, in chain order, with who signed it.
+void print_provenance(const json::Json& answer) {
+  std::cout << "bill " << text_of(answer.value("bill", json::Json(""))) << "\n";
+  const json::Json entries = answer.value("entries", json::Json::array());
+  for (const json::Json& entry : entries) {
+    if (!entry.is_object()) continue;
+    std::cout << "  block " << text_of(entry.value("height", json::Json(0))) << "  "
+              << utc_time_of_ms(entry.value("time_ms", std::uint64_t{0})) << "  " << text_of(entry.value("action", json::Json("")));
+    if (entry.contains("dcsa")) std::cout << " (" << text_of(entry["dcsa"]) << ")";
+    std::cout << "\n      by " << text_of(entry.value("signer_name", json::Json("?"))) << " "
+              << text_of(entry.value("signer", json::Json(""))) << "\n";
+    if (entry.contains("recipient") && !entry["recipient"].is_null()) {
+      std::cout << "      to ";
+      if (entry.contains("recipient_name")) std::cout << text_of(entry["recipient_name"]) << " ";
+      std::cout << text_of(entry["recipient"]) << "\n";
+    }
+    if (entry.contains("details") && entry["details"].is_object()) {
+      std::string line;
+      for (const auto& [key, value] : entry["details"].items()) line += key + "=" + text_of(value) + " ";
+      if (!line.empty()) std::cout << "      " << line << "\n";
+    }
+    if (entry.contains("remark")) std::cout << "      remark: " << text_of(entry["remark"]) << "\n";
+    std::cout << "      tx " << text_of(entry.value("tx", json::Json(""))) << "\n";
+  }
+  if (answer.contains("valid_at") && answer["valid_at"].is_object()) {
+    std::cout << "  (as of block " << text_of(answer["valid_at"].value("height", json::Json(0))) << ", hash "
+              << text_of(answer["valid_at"].value("block_hash", json::Json(""))) << ")\n";
+  }
+}
+
 void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<BillArguments>& args) {
   struct Read { const char* name; const char* suffix; const char* help; };
   for (const Read& read : {
@@ -322,6 +364,8 @@ void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<Bi
         if (!answer) return report(answer.problem());
         if (args->client.json_output) {
           std::cout << answer->dump(2) << "\n";
+        } else if (suffix == "/history") {
+          print_provenance(*answer);
         } else {
           print_outline(*answer);
         }
