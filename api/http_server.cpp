@@ -373,6 +373,13 @@ HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(l
   impl.max_route_body_bytes = limits.default_max_body_bytes;
   server.new_task_queue = [&impl] { return new Impl::BoundedTaskQueue(impl); };
   server.set_tcp_nodelay(true);
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port and silently
+  // take half of the connections (a second node started on a busy port would not fail). SO_REUSEADDR
+  // alone allows a quick restart after a crash and refuses a port in use.
+  server.set_socket_options([](socket_t socket) {
+    int on = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  });
   server.set_keep_alive_max_count(limits.keep_alive_max_requests);
   server.set_keep_alive_timeout(
       std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive_timeout).count()));
