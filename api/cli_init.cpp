@@ -52,7 +52,8 @@ std::string random_chain_id() {
 Status write_new_file(const fs::path& path, const std::string& text, mode_t mode) {
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) {
-    if (errno == EEXIST) return invalid("home-exists", path.string() + " exists; onebill init never overwrites");
+    if (errno == EEXIST)
+      return invalid("home-exists", path.string() + " exists; onebill init never overwrites");
     return local_fault("config", "cannot create " + path.string() + ": " + std::strerror(errno));
   }
   std::size_t written = 0;
@@ -71,7 +72,8 @@ Status write_new_file(const fs::path& path, const std::string& text, mode_t mode
 
 Status make_directory(const fs::path& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) != 0) {
-    if (errno == EEXIST) return invalid("home-exists", path.string() + " exists; onebill init never overwrites");
+    if (errno == EEXIST)
+      return invalid("home-exists", path.string() + " exists; onebill init never overwrites");
     return local_fault("config", "cannot create " + path.string() + ": " + std::strerror(errno));
   }
   return {};
@@ -82,8 +84,9 @@ Status init_home(const fs::path& dir, const std::string& chain) {
   std::error_code error;
   if (fs::exists(dir, error)) {
     if (!fs::is_directory(dir, error) || !fs::is_empty(dir, error)) {
-      return invalid("home-exists", dir.string() + " exists and is not an empty directory; onebill init never "
-                                                   "overwrites a home");
+      return invalid("home-exists", dir.string() +
+                                        " exists and is not an empty directory; onebill init never "
+                                        "overwrites a home");
     }
   } else {
     ONEBILL_TRY(make_directory(dir, 0755));
@@ -95,14 +98,15 @@ Status init_home(const fs::path& dir, const std::string& chain) {
 
   ledger::Genesis genesis;
   genesis.chain = chain;
-  genesis.genesis_time_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  genesis.genesis_time_ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (const auto& demo : demo_participants) {
     const PrivateKey key = PrivateKey::generate();
     ONEBILL_TRY(write_plaintext_key_file(dir / "keys" / (std::string(demo.key_name) + ".json"), key));
-    genesis.participants.push_back(
-        ledger::GenesisParticipant{key.address(), demo.name, {demo.role}, demo.domain, ledger::Identifiers{}});
+    genesis.participants.push_back(ledger::GenesisParticipant{
+        key.address(), demo.name, {demo.role}, demo.domain, ledger::Identifiers{}});
   }
   const PrivateKey node_key = PrivateKey::generate();
   const PrivateKey validator_key = PrivateKey::generate();
@@ -126,11 +130,13 @@ Status init_home(const fs::path& dir, const std::string& chain) {
             << "  genesis   " << (dir / "genesis.json").string() << "  state_root(0) "
             << hex::encode(ledger::genesis_state_root(genesis)) << "\n";
   for (std::size_t i = 0; i < demo_participants.size(); ++i) {
-    std::cout << "  " << demo_participants[i].key_name << std::string(14 - std::strlen(demo_participants[i].key_name), ' ')
-              << genesis.participants[i].address.to_string() << "  " << ledger::role_name(demo_participants[i].role)
-              << "  " << demo_participants[i].domain << "\n";
+    std::cout << "  " << demo_participants[i].key_name
+              << std::string(14 - std::strlen(demo_participants[i].key_name), ' ')
+              << genesis.participants[i].address.to_string() << "  "
+              << ledger::role_name(demo_participants[i].role) << "  " << demo_participants[i].domain << "\n";
   }
-  std::cout << "  validator " << validator_key.address().to_string() << " (node " << node_home.string() << ")\n"
+  std::cout << "  validator " << validator_key.address().to_string() << " (node " << node_home.string()
+            << ")\n"
             << "Demo keys in " << (dir / "keys").string()
             << " are plaintext and INSECURE: anyone who reads them owns them.\n"
             << "Run the node:  onebill node --home " << node_home.string() << "\n";
@@ -143,7 +149,8 @@ void add_init_command(CLI::App& root, CommandContext& context) {
   auto* command = root.add_subcommand("init", "Create a demo consortium's home: genesis, demo keys, node 0");
   auto dir = std::make_shared<std::string>();
   auto chain = std::make_shared<std::string>();
-  command->add_option("--dir", *dir, "The home directory to create (must not exist, or be empty)")->required();
+  command->add_option("--dir", *dir, "The home directory to create (must not exist, or be empty)")
+      ->required();
   command->add_option("--chain", *chain, "Chain id (default onebill-demo-<6 random hex>)");
   command->callback([&context, dir, chain] {
     context.run = [dir, chain]() -> int {

@@ -51,7 +51,9 @@ Result<ledger::Genesis> load_genesis(const fs::path& path) {
   auto text = read_text_file(path, 4 * 1024 * 1024);
   ONEBILL_TRY(text);
   auto genesis = ledger::parse_genesis(*text);
-  if (!genesis) return local_fault("config", path.string() + ": " + genesis.problem().rule + ": " + genesis.problem().detail);
+  if (!genesis)
+    return local_fault("config",
+                       path.string() + ": " + genesis.problem().rule + ": " + genesis.problem().detail);
   return genesis;
 }
 
@@ -64,9 +66,10 @@ void warn_if_demo(node::Node& node) {
     return count;
   });
   if (admins && *admins < 3) {
-    spdlog::warn("this consortium has {} active ADMIN(s): with fewer than 3 ADMINs it is a demo, since "
-                 "governance by more than 2/3 of the admins protects nothing (DESIGN §2)",
-                 *admins);
+    spdlog::warn(
+        "this consortium has {} active ADMIN(s): with fewer than 3 ADMINs it is a demo, since "
+        "governance by more than 2/3 of the admins protects nothing (DESIGN §2)",
+        *admins);
   }
 }
 
@@ -82,7 +85,8 @@ int verify_replay(const node::NodeConfig& config, const fs::path& home, const le
 }
 
 int run_node(const NodeOptions& options) {
-  if (auto level = spdlog::level::from_str(options.log_level); level != spdlog::level::off || options.log_level == "off") {
+  if (auto level = spdlog::level::from_str(options.log_level);
+      level != spdlog::level::off || options.log_level == "off") {
     spdlog::set_level(level);
   }
   const fs::path home(options.home);
@@ -90,7 +94,8 @@ int run_node(const NodeOptions& options) {
   if (!config) return report(config.problem());
   if (options.block_interval_ms != 0) {
     if (options.block_interval_ms > node::max_block_interval_ms) {
-      return report(local_fault("config", "--block-interval-ms must be 1-" + std::to_string(node::max_block_interval_ms)));
+      return report(local_fault(
+          "config", "--block-interval-ms must be 1-" + std::to_string(node::max_block_interval_ms)));
     }
     config->block_interval_ms = options.block_interval_ms;
   }
@@ -124,7 +129,8 @@ int run_node(const NodeOptions& options) {
   auto node = node::Node::open(std::move(*store), *genesis, validator_key, node_options);
   if (!node) return report(node.problem());
   warn_if_demo(**node);
-  if (!config->peers.empty()) spdlog::warn("peers are configured, but this build runs a single validator: ignored");
+  if (!config->peers.empty())
+    spdlog::warn("peers are configured, but this build runs a single validator: ignored");
 
   ApiServer server(**node);
   auto port = server.bind(api_address->host, api_address->port);
@@ -157,10 +163,13 @@ void add_node_command(CLI::App& root, CommandContext& context) {
   auto options = std::make_shared<NodeOptions>();
   command->add_option("--home", options->home, "The node's home, e.g. D/nodes/0")->required();
   command->add_option("--api", options->api, "API address host:port (default from config; port 0: any free)");
-  command->add_option("--block-interval-ms", options->block_interval_ms, "Time between blocks while transactions wait");
-  command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error, off")->capture_default_str();
-  command->add_flag("--verify-replay", options->verify_replay,
-                    "Maintenance: replay the stored blocks into memory, compare with the database, print the result");
+  command->add_option("--block-interval-ms", options->block_interval_ms,
+                      "Time between blocks while transactions wait");
+  command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  command->add_flag(
+      "--verify-replay", options->verify_replay,
+      "Maintenance: replay the stored blocks into memory, compare with the database, print the result");
   command->callback([&context, options] { context.run = [options] { return run_node(*options); }; });
 }
 

@@ -41,7 +41,8 @@ constexpr std::array<RuleStatus, 49> rule_statuses{{
     {"same-party", 409, "The recipient is already in that role."},
     {"id-used", 409, "A bill with this id exists."},
     {"reference-used", 409, "The issuer already has a live bill with this reference."},
-    {"recipient-not-admitted", 409, "The recipient is not an admitted, active participant in the needed role."},
+    {"recipient-not-admitted", 409,
+     "The recipient is not an admitted, active participant in the needed role."},
     {"leg-order", 409, "Legs are not chained, or a leg event is out of order."},
     {"leg-place", 409, "A leg event is recorded at the wrong place."},
     {"not-surrendered", 409, "Delivery needs the bill surrendered for DELIVERY first."},
@@ -94,7 +95,8 @@ json::Json problem_json(const Problem& problem, int status, const json::Json& ex
   return body;
 }
 
-void answer_problem(httplib::Response& response, const Problem& problem, int status, const json::Json& extra) {
+void answer_problem(httplib::Response& response, const Problem& problem, int status,
+                    const json::Json& extra) {
   const int effective = status != 0 ? status : http_status_of(problem);
   response.status = effective;
   response.set_content(dump_json(problem_json(problem, effective, extra)), std::string(problem_media_type));

@@ -192,12 +192,14 @@ class HttpServer::Impl {
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
       sockaddr_storage address{};
       socklen_t length = sizeof address;
-      if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) ip_and_port(address, ip, port);
+      if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+        ip_and_port(address, ip, port);
     }
     void get_local_ip_and_port(std::string& ip, int& port) const override {
       sockaddr_storage address{};
       socklen_t length = sizeof address;
-      if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) ip_and_port(address, ip, port);
+      if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+        ip_and_port(address, ip, port);
     }
     socket_t socket() const override { return fd_; }
 
@@ -275,8 +277,7 @@ class HttpServer::Impl {
     for (;;) {
       if (stopping.load()) return false;
       const auto idle = Clock::now() - idle_since;
-      if (idle >= limits.keep_alive_timeout ||
-          (under_pressure() && idle >= idle_grace_under_pressure)) {
+      if (idle >= limits.keep_alive_timeout || (under_pressure() && idle >= idle_grace_under_pressure)) {
         counters.connections_closed_idle.fetch_add(1);
         return false;
       }
@@ -381,8 +382,8 @@ HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(l
     ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   });
   server.set_keep_alive_max_count(limits.keep_alive_max_requests);
-  server.set_keep_alive_timeout(
-      std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive_timeout).count()));
+  server.set_keep_alive_timeout(std::max<time_t>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive_timeout).count()));
   server.set_read_timeout(limits.read_timeout);
   server.set_write_timeout(limits.write_timeout);
   server.set_payload_max_length(limits.default_max_body_bytes);
@@ -402,10 +403,9 @@ HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(l
       }
       if (!numeric || length > limit) {
         close_after_response(response);
-        answer_problem(response,
-                       numeric ? invalid("too-large", "The body exceeds this route's limit of " +
-                                                          std::to_string(limit) + " bytes.")
-                               : invalid("bad-request", "Content-Length is not a decimal number."));
+        answer_problem(response, numeric ? invalid("too-large", "The body exceeds this route's limit of " +
+                                                                    std::to_string(limit) + " bytes.")
+                                         : invalid("bad-request", "Content-Length is not a decimal number."));
         return httplib::Server::HandlerResponse::Handled;
       }
     }
@@ -438,21 +438,23 @@ HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(l
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  server.set_exception_handler([](const httplib::Request& request, httplib::Response& response,
-                                  std::exception_ptr error) {
-    std::string what = "unknown exception";
-    try {
-      if (error) std::rethrow_exception(error);
-    } catch (const std::exception& exception) {
-      what = exception.what();
-    } catch (...) {
-    }
-    spdlog::error("http: {} {} failed: {}", request.method, request.path, what);
-    answer_problem(response, local_fault("internal", "The node failed to answer this request."), 500);
-  });
+  server.set_exception_handler(
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
+        std::string what = "unknown exception";
+        try {
+          if (error) std::rethrow_exception(error);
+        } catch (const std::exception& exception) {
+          what = exception.what();
+        } catch (...) {
+        }
+        spdlog::error("http: {} {} failed: {}", request.method, request.path, what);
+        answer_problem(response, local_fault("internal", "The node failed to answer this request."), 500);
+      });
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 void HttpServer::get(const std::string& pattern, Handler handler) {
   impl_->server.Get(pattern, std::move(handler));
@@ -463,7 +465,7 @@ void HttpServer::post(const std::string& pattern, std::size_t max_body_bytes, Ha
   impl_->max_route_body_bytes = std::max(impl_->max_route_body_bytes, max_body_bytes);
   impl_->server.set_payload_max_length(impl_->max_route_body_bytes);
   impl_->server.Post(pattern, [handler = std::move(handler), max_body_bytes](const httplib::Request& request,
-                                                                            httplib::Response& response) {
+                                                                             httplib::Response& response) {
     // A chunked body has no Content-Length for the pre-routing check: check what arrived.
     if (request.body.size() > max_body_bytes) {
       close_after_response(response);
@@ -472,7 +474,8 @@ void HttpServer::post(const std::string& pattern, std::size_t max_body_bytes, Ha
       return;
     }
     if (lowercase_media_type(request.get_header_value("Content-Type")) != "application/json") {
-      answer_problem(response, invalid("unsupported-media-type", "POST bodies must be sent as application/json."));
+      answer_problem(response,
+                     invalid("unsupported-media-type", "POST bodies must be sent as application/json."));
       return;
     }
     handler(request, response);
@@ -493,14 +496,20 @@ Result<int> HttpServer::bind(const std::string& host, int port) {
   return bound;
 }
 
-void HttpServer::run() { impl_->server.listen_after_bind(); }
+void HttpServer::run() {
+  impl_->server.listen_after_bind();
+}
 
 void HttpServer::stop() {
   impl_->stopping.store(true);
   impl_->server.stop();
 }
 
-const HttpServerCounters& HttpServer::counters() const { return impl_->counters; }
-std::size_t HttpServer::queued_connections() const { return impl_->queued.load(); }
+const HttpServerCounters& HttpServer::counters() const {
+  return impl_->counters;
+}
+std::size_t HttpServer::queued_connections() const {
+  return impl_->queued.load();
+}
 
 }  // namespace onebill::api

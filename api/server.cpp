@@ -31,7 +31,9 @@ bool is_loopback(const Request& request) {
          request.remote_addr == "::ffff:127.0.0.1";
 }
 
-std::int64_t unix_ms() { return static_cast<std::int64_t>(node::Node::now_ms()); }
+std::int64_t unix_ms() {
+  return static_cast<std::int64_t>(node::Node::now_ms());
+}
 
 // Who reads: nullopt for the node operator (loopback reads everything), else the signer of a valid
 // read authorization (DESIGN §7); a missing or bad one is a 401 problem.
@@ -65,7 +67,9 @@ Result<Hash32> hash_in_path(const Request& request, const char* what) {
   return *hash;
 }
 
-Problem not_found(std::string what) { return invalid("not-found", std::move(what)); }
+Problem not_found(std::string what) {
+  return invalid("not-found", std::move(what));
+}
 
 Json tx_status_json(const Hash32& id, const node::TxStatus& status) {
   Json body = {{"id", hex::encode(id)}};
@@ -95,8 +99,9 @@ Json tx_status_json(const Hash32& id, const node::TxStatus& status) {
 
 // The 409 of a transaction evicted while its client waited (DESIGN §7).
 void answer_evicted(Response& response, const Hash32& id, const node::Refusal& refusal) {
-  const Problem evicted = invalid("evicted", "The transaction was evicted from the mempool: " +
-                                                 refusal.problem.rule + ": " + refusal.problem.detail);
+  const Problem evicted =
+      invalid("evicted", "The transaction was evicted from the mempool: " + refusal.problem.rule + ": " +
+                             refusal.problem.detail);
   answer_problem(response, evicted, 409,
                  Json{{"id", hex::encode(id)},
                       {"stage", refusal.stage},
@@ -129,71 +134,83 @@ class WaitSlot {
 
 }  // namespace
 
-ApiServer::ApiServer(node::Node& node, HttpServerLimits limits) : node_(node), http_(limits) { add_routes(); }
+ApiServer::ApiServer(node::Node& node, HttpServerLimits limits) : node_(node), http_(limits) {
+  add_routes();
+}
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
-Result<int> ApiServer::bind(const std::string& host, int port) { return http_.bind(host, port); }
-void ApiServer::run() { http_.run(); }
-void ApiServer::stop() { http_.stop(); }
+Result<int> ApiServer::bind(const std::string& host, int port) {
+  return http_.bind(host, port);
+}
+void ApiServer::run() {
+  http_.run();
+}
+void ApiServer::stop() {
+  http_.stop();
+}
 
 void ApiServer::add_routes() {
   node::Node& node = node_;
 
   // ---- transactions ----
-  http_.post("/v1/tx", limits::max_transaction_bytes, [&node, this](const Request& request, Response& response) {
-    bool wait = false;
-    if (request.has_param("wait")) {
-      if (request.get_param_value("wait") != "commit") {
-        answer_problem(response, invalid("bad-request", "wait must be \"commit\"."));
-        return;
-      }
-      wait = true;
-    }
-    auto timeout = decimal_param(request, "timeout_ms", std::numeric_limits<std::uint32_t>::max());
-    if (!timeout) {
-      answer_problem(response, timeout.problem());
-      return;
-    }
-    const std::uint64_t timeout_ms = std::min(timeout->value_or(default_wait_timeout_ms), max_wait_timeout_ms);
+  http_.post("/v1/tx", limits::max_transaction_bytes,
+             [&node, this](const Request& request, Response& response) {
+               bool wait = false;
+               if (request.has_param("wait")) {
+                 if (request.get_param_value("wait") != "commit") {
+                   answer_problem(response, invalid("bad-request", "wait must be \"commit\"."));
+                   return;
+                 }
+                 wait = true;
+               }
+               auto timeout = decimal_param(request, "timeout_ms", std::numeric_limits<std::uint32_t>::max());
+               if (!timeout) {
+                 answer_problem(response, timeout.problem());
+                 return;
+               }
+               const std::uint64_t timeout_ms =
+                   std::min(timeout->value_or(default_wait_timeout_ms), max_wait_timeout_ms);
 
-    const node::SubmitOutcome outcome = node.submit(std::string_view(request.body));
-    if (outcome.problem) {
-      Json extra = nullptr;
-      if (outcome.id) extra = Json{{"id", hex::encode(*outcome.id)}, {"stage", "admission"}};
-      answer_problem(response, *outcome.problem, 0, extra);
-      return;
-    }
-    ONEBILL_ASSERT(outcome.id.has_value());
-    const Hash32 id = *outcome.id;
-    response.set_header("Location", "/v1/tx/" + hex::encode(id));
-    const Json pending = {{"id", hex::encode(id)}, {"status", "pending"}};
-    if (!wait) {
-      answer_json(response, 202, pending);
-      return;
-    }
-    WaitSlot slot(waiting_);
-    if (!slot.acquired()) {  // DESIGN §7: at most 16 wait; the rest answer at once
-      answer_json(response, 202, pending);
-      return;
-    }
-    auto status = node.wait_for_outcome(id, std::chrono::milliseconds(timeout_ms));
-    if (!status) {
-      answer_problem(response, status.problem());
-      return;
-    }
-    switch (status->state) {
-      case node::TxStatus::State::committed:
-        answer_json(response, 200, tx_status_json(id, *status));
-        return;
-      case node::TxStatus::State::refused:
-        answer_evicted(response, id, *status->refusal);
-        return;
-      default:
-        answer_json(response, 202, pending);
-        return;
-    }
-  });
+               const node::SubmitOutcome outcome = node.submit(std::string_view(request.body));
+               if (outcome.problem) {
+                 Json extra = nullptr;
+                 if (outcome.id) extra = Json{{"id", hex::encode(*outcome.id)}, {"stage", "admission"}};
+                 answer_problem(response, *outcome.problem, 0, extra);
+                 return;
+               }
+               ONEBILL_ASSERT(outcome.id.has_value());
+               const Hash32 id = *outcome.id;
+               response.set_header("Location", "/v1/tx/" + hex::encode(id));
+               const Json pending = {{"id", hex::encode(id)}, {"status", "pending"}};
+               if (!wait) {
+                 answer_json(response, 202, pending);
+                 return;
+               }
+               WaitSlot slot(waiting_);
+               if (!slot.acquired()) {  // DESIGN §7: at most 16 wait; the rest answer at once
+                 answer_json(response, 202, pending);
+                 return;
+               }
+               auto status = node.wait_for_outcome(id, std::chrono::milliseconds(timeout_ms));
+               if (!status) {
+                 answer_problem(response, status.problem());
+                 return;
+               }
+               switch (status->state) {
+                 case node::TxStatus::State::committed:
+                   answer_json(response, 200, tx_status_json(id, *status));
+                   return;
+                 case node::TxStatus::State::refused:
+                   answer_evicted(response, id, *status->refusal);
+                   return;
+                 default:
+                   answer_json(response, 202, pending);
+                   return;
+               }
+             });
 
   http_.post("/v1/txs", limits::max_batch_bytes, [&node](const Request& request, Response& response) {
     json::ReadOptions options;
@@ -204,7 +221,8 @@ void ApiServer::add_routes() {
       return;
     }
     if (!batch->is_array()) {
-      answer_problem(response, invalid("wrong-type", "The body must be a JSON array of signed transactions."));
+      answer_problem(response,
+                     invalid("wrong-type", "The body must be a JSON array of signed transactions."));
       return;
     }
     if (batch->size() > limits::max_batch_transactions) {
@@ -248,11 +266,12 @@ void ApiServer::add_routes() {
 
   // ---- chain ----
   // DESIGN §6: the three fragments from this node's ledger; open, like the single-bill routes.
-  http_.post("/v1/documents/verify", limits::max_document_bytes, [&node](const Request& request, Response& response) {
-    auto verification = verify_document_on_node(node, request.body);
-    if (!verification) return answer_problem(response, verification.problem());
-    answer_json(response, 200, *verification);
-  });
+  http_.post("/v1/documents/verify", limits::max_document_bytes,
+             [&node](const Request& request, Response& response) {
+               auto verification = verify_document_on_node(node, request.body);
+               if (!verification) return answer_problem(response, verification.problem());
+               answer_json(response, 200, *verification);
+             });
 
   http_.get("/v1/status", [&node](const Request&, Response& response) {
     const auto& genesis = node.genesis();
@@ -263,7 +282,8 @@ void ApiServer::add_routes() {
       auto participants = ledger.participants();
       ONEBILL_TRY(participants);
       std::size_t admins = 0;
-      for (const auto& participant : *participants) admins += participant.active_in(ledger::Role::admin) ? 1 : 0;
+      for (const auto& participant : *participants)
+        admins += participant.active_in(ledger::Role::admin) ? 1 : 0;
       Json validator_list = Json::array();
       for (const auto& validator : *validators) validator_list.push_back(ledger::to_json(validator));
       return Json{{"chain", genesis.chain},
@@ -297,22 +317,23 @@ void ApiServer::add_routes() {
       auto reader = reader_of(request);
       if (!reader) return answer_problem(response, reader.problem());
     }
-    auto answer = node.read([&](const ledger::Store& store, const ledger::Head&) -> Result<std::optional<Json>> {
-      ledger::Ledger ledger(store);
-      auto block = ledger.block(height);
-      ONEBILL_TRY(block);
-      if (!block->has_value()) return std::optional<Json>();
-      auto commit = ledger.commit(height);
-      ONEBILL_TRY(commit);
-      Json body = {{"height", height},
-                   {"hash", hex::encode(ledger::block_hash((*block)->header))},
-                   {"state_root", hex::encode((*block)->header.state_root)},
-                   {"header", ledger::to_json((*block)->header)},
-                   {"transaction_count", (*block)->transactions.size()}};
-      if (commit->has_value()) body["commit"] = ledger::to_json(**commit);
-      if (with_body) body["transactions"] = ledger::to_json(**block).at("transactions");
-      return std::optional<Json>(std::move(body));
-    });
+    auto answer =
+        node.read([&](const ledger::Store& store, const ledger::Head&) -> Result<std::optional<Json>> {
+          ledger::Ledger ledger(store);
+          auto block = ledger.block(height);
+          ONEBILL_TRY(block);
+          if (!block->has_value()) return std::optional<Json>();
+          auto commit = ledger.commit(height);
+          ONEBILL_TRY(commit);
+          Json body = {{"height", height},
+                       {"hash", hex::encode(ledger::block_hash((*block)->header))},
+                       {"state_root", hex::encode((*block)->header.state_root)},
+                       {"header", ledger::to_json((*block)->header)},
+                       {"transaction_count", (*block)->transactions.size()}};
+          if (commit->has_value()) body["commit"] = ledger::to_json(**commit);
+          if (with_body) body["transactions"] = ledger::to_json(**block).at("transactions");
+          return std::optional<Json>(std::move(body));
+        });
     if (!answer) return answer_problem(response, answer.problem());
     if (!answer->has_value()) return answer_problem(response, not_found("No block at this height."));
     answer_json(response, 200, **answer);
@@ -322,14 +343,15 @@ void ApiServer::add_routes() {
   http_.get(R"(/v1/bills/([^/]+))", [&node](const Request& request, Response& response) {
     auto id = hash_in_path(request, "The bill id");
     if (!id) return answer_problem(response, id.problem());
-    auto answer = node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
-      auto bill = ledger::Ledger(store).bill(*id);
-      ONEBILL_TRY(bill);
-      if (!bill->has_value()) return std::optional<Json>();
-      Json body = ledger::to_json(**bill);
-      body["valid_at"] = {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}};
-      return std::optional<Json>(std::move(body));
-    });
+    auto answer =
+        node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
+          auto bill = ledger::Ledger(store).bill(*id);
+          ONEBILL_TRY(bill);
+          if (!bill->has_value()) return std::optional<Json>();
+          Json body = ledger::to_json(**bill);
+          body["valid_at"] = {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}};
+          return std::optional<Json>(std::move(body));
+        });
     if (!answer) return answer_problem(response, answer.problem());
     if (!answer->has_value()) return answer_problem(response, not_found("No bill with this id."));
     answer_json(response, 200, **answer);
@@ -344,29 +366,30 @@ void ApiServer::add_routes() {
     if (!limit) return answer_problem(response, limit.problem());
     const std::size_t page = static_cast<std::size_t>(std::max<std::uint64_t>(1, limit->value_or(100)));
     const auto first = static_cast<std::uint32_t>(from->value_or(0));
-    auto answer = node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
-      ledger::Ledger ledger(store);
-      auto bill = ledger.bill(*id);
-      ONEBILL_TRY(bill);
-      if (!bill->has_value()) return std::optional<Json>();
-      auto entries = ledger.history(*id, first, page);
-      ONEBILL_TRY(entries);
-      Json list = Json::array();
-      for (const auto& entry : *entries) {
-        Json item = ledger::to_json(entry);
-        // History entries carry the signer's registered name (DESIGN §7).
-        auto signer = ledger.participant(entry.signer);
-        ONEBILL_TRY(signer);
-        if (signer->has_value()) item["signer_name"] = (*signer)->name;
-        list.push_back(std::move(item));
-      }
-      Json body = {{"bill", hex::encode(*id)},
-                   {"entries", list},
-                   {"valid_at", {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}}}};
-      const std::uint64_t next = static_cast<std::uint64_t>(first) + entries->size();
-      if (next < (*bill)->history_length) body["next"] = std::to_string(next);
-      return std::optional<Json>(std::move(body));
-    });
+    auto answer =
+        node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
+          ledger::Ledger ledger(store);
+          auto bill = ledger.bill(*id);
+          ONEBILL_TRY(bill);
+          if (!bill->has_value()) return std::optional<Json>();
+          auto entries = ledger.history(*id, first, page);
+          ONEBILL_TRY(entries);
+          Json list = Json::array();
+          for (const auto& entry : *entries) {
+            Json item = ledger::to_json(entry);
+            // History entries carry the signer's registered name (DESIGN §7).
+            auto signer = ledger.participant(entry.signer);
+            ONEBILL_TRY(signer);
+            if (signer->has_value()) item["signer_name"] = (*signer)->name;
+            list.push_back(std::move(item));
+          }
+          Json body = {{"bill", hex::encode(*id)},
+                       {"entries", list},
+                       {"valid_at", {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}}}};
+          const std::uint64_t next = static_cast<std::uint64_t>(first) + entries->size();
+          if (next < (*bill)->history_length) body["next"] = std::to_string(next);
+          return std::optional<Json>(std::move(body));
+        });
     if (!answer) return answer_problem(response, answer.problem());
     if (!answer->has_value()) return answer_problem(response, not_found("No bill with this id."));
     answer_json(response, 200, **answer);
@@ -375,14 +398,16 @@ void ApiServer::add_routes() {
   http_.get(R"(/v1/bills/([^/]+)/legs)", [&node](const Request& request, Response& response) {
     auto id = hash_in_path(request, "The bill id");
     if (!id) return answer_problem(response, id.problem());
-    auto answer = node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
-      auto bill = ledger::Ledger(store).bill(*id);
-      ONEBILL_TRY(bill);
-      if (!bill->has_value()) return std::optional<Json>();
-      return std::optional<Json>(Json{{"bill", hex::encode(*id)},
-                                      {"legs", ledger::to_json(**bill).at("legs")},
-                                      {"valid_at", {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}}}});
-    });
+    auto answer =
+        node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
+          auto bill = ledger::Ledger(store).bill(*id);
+          ONEBILL_TRY(bill);
+          if (!bill->has_value()) return std::optional<Json>();
+          return std::optional<Json>(
+              Json{{"bill", hex::encode(*id)},
+                   {"legs", ledger::to_json(**bill).at("legs")},
+                   {"valid_at", {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}}}});
+        });
     if (!answer) return answer_problem(response, answer.problem());
     if (!answer->has_value()) return answer_problem(response, not_found("No bill with this id."));
     answer_json(response, 200, **answer);
@@ -391,15 +416,16 @@ void ApiServer::add_routes() {
   http_.get(R"(/v1/bills/([^/]+)/control)", [&node](const Request& request, Response& response) {
     auto id = hash_in_path(request, "The bill id");
     if (!id) return answer_problem(response, id.problem());
-    auto answer = node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
-      auto control = ledger::Ledger(store).control(*id);
-      ONEBILL_TRY(control);
-      if (!control->has_value()) return std::optional<Json>();
-      Json body = ledger::to_json(**control);
-      body["height"] = head.height;
-      body["block_hash"] = hex::encode(head.block_hash);
-      return std::optional<Json>(std::move(body));
-    });
+    auto answer =
+        node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
+          auto control = ledger::Ledger(store).control(*id);
+          ONEBILL_TRY(control);
+          if (!control->has_value()) return std::optional<Json>();
+          Json body = ledger::to_json(**control);
+          body["height"] = head.height;
+          body["block_hash"] = hex::encode(head.block_hash);
+          return std::optional<Json>(std::move(body));
+        });
     if (!answer) return answer_problem(response, answer.problem());
     if (!answer->has_value()) return answer_problem(response, not_found("No bill with this id."));
     answer_json(response, 200, **answer);
@@ -411,23 +437,27 @@ void ApiServer::add_routes() {
     if (!address) return answer_problem(response, address.problem());
     auto reader = reader_of(request);
     if (!reader) return answer_problem(response, reader.problem());
-    auto answer = node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
-      ledger::Ledger ledger(store);
-      auto participant = ledger.participant(*address);
-      ONEBILL_TRY(participant);
-      auto next_nonce = ledger.next_nonce(*address);
-      ONEBILL_TRY(next_nonce);
-      const std::uint64_t pending_nonce = std::max(*next_nonce, node.pending_nonce(*address).value_or(0));
-      if (!participant->has_value() && *next_nonce == 0 && pending_nonce == 0) return std::optional<Json>();
-      Json body = participant->has_value() ? ledger::to_json(**participant)
-                                           : Json{{"address", address->to_string()}, {"registered", false}};
-      body["next_nonce"] = *next_nonce;
-      body["pending_nonce"] = pending_nonce;
-      body["valid_at"] = {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}};
-      return std::optional<Json>(std::move(body));
-    });
+    auto answer =
+        node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
+          ledger::Ledger ledger(store);
+          auto participant = ledger.participant(*address);
+          ONEBILL_TRY(participant);
+          auto next_nonce = ledger.next_nonce(*address);
+          ONEBILL_TRY(next_nonce);
+          const std::uint64_t pending_nonce = std::max(*next_nonce, node.pending_nonce(*address).value_or(0));
+          if (!participant->has_value() && *next_nonce == 0 && pending_nonce == 0)
+            return std::optional<Json>();
+          Json body = participant->has_value()
+                          ? ledger::to_json(**participant)
+                          : Json{{"address", address->to_string()}, {"registered", false}};
+          body["next_nonce"] = *next_nonce;
+          body["pending_nonce"] = pending_nonce;
+          body["valid_at"] = {{"height", head.height}, {"block_hash", hex::encode(head.block_hash)}};
+          return std::optional<Json>(std::move(body));
+        });
     if (!answer) return answer_problem(response, answer.problem());
-    if (!answer->has_value()) return answer_problem(response, not_found("No participant or account with this address."));
+    if (!answer->has_value())
+      return answer_problem(response, not_found("No participant or account with this address."));
     answer_json(response, 200, **answer);
   });
 

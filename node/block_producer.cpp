@@ -14,7 +14,8 @@ std::string consensus_key_text(const PrivateKey& key) {
   return hex::encode(compressed);
 }
 
-std::optional<ValidatorIdentity> find_validator(const PrivateKey& key, const std::vector<ledger::Validator>& set) {
+std::optional<ValidatorIdentity> find_validator(const PrivateKey& key,
+                                                const std::vector<ledger::Validator>& set) {
   const std::string text = consensus_key_text(key);
   for (const auto& validator : set) {
     if (validator.consensus_key == text) return ValidatorIdentity{key, validator};
@@ -22,9 +23,8 @@ std::optional<ValidatorIdentity> find_validator(const PrivateKey& key, const std
   return std::nullopt;
 }
 
-Result<Proposal> propose(const ledger::Store& committed,
-                                             const std::vector<ledger::Transaction>& candidates,
-                                             std::uint64_t time_ms, const Address& proposer) {
+Result<Proposal> propose(const ledger::Store& committed, const std::vector<ledger::Transaction>& candidates,
+                         std::uint64_t time_ms, const Address& proposer) {
   auto builder = ledger::BlockBuilder::start(committed, time_ms);
   ONEBILL_TRY(builder);
   std::vector<RefusedCandidate> refused;

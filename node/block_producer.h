@@ -34,7 +34,8 @@ struct ValidatorIdentity {
 std::string consensus_key_text(const PrivateKey& key);
 
 // Finds this key's entry in the set (by consensus key); nullopt when the key is not a validator.
-std::optional<ValidatorIdentity> find_validator(const PrivateKey& key, const std::vector<ledger::Validator>& set);
+std::optional<ValidatorIdentity> find_validator(const PrivateKey& key,
+                                                const std::vector<ledger::Validator>& set);
 
 // A candidate refused while proposing: it no longer applies on the state the block builds.
 struct RefusedCandidate {
@@ -57,9 +58,8 @@ struct Proposal {
 // Builds the next block from `candidates` (in proposal order) at `time_ms` (raised above the head's
 // time). A candidate that does not apply is left out and listed in `refused`, and so are the sender's
 // later candidates (their nonces would gap).
-Result<Proposal> propose(const ledger::Store& committed,
-                                             const std::vector<ledger::Transaction>& candidates,
-                                             std::uint64_t time_ms, const Address& proposer);
+Result<Proposal> propose(const ledger::Store& committed, const std::vector<ledger::Transaction>& candidates,
+                         std::uint64_t time_ms, const Address& proposer);
 
 // Re-executes a proposed block on the committed state, as every validator does before it votes.
 Result<ledger::ExecutedBlock> execute(const ledger::Store& committed, const ledger::Block& block);

@@ -7,11 +7,14 @@
 namespace onebill::node {
 namespace {
 
-Problem config_problem(std::string detail) { return local_fault("config", std::move(detail)); }
+Problem config_problem(std::string detail) {
+  return local_fault("config", std::move(detail));
+}
 
 Result<std::string> string_member(const json::Json& json, const char* name) {
   const auto& value = json.at(name);
-  if (!value.is_string()) return config_problem(std::string("config member \"") + name + "\" must be a string");
+  if (!value.is_string())
+    return config_problem(std::string("config member \"") + name + "\" must be a string");
   return value.get<std::string>();
 }
 
@@ -38,7 +41,8 @@ Result<HostPort> parse_host_port(std::string_view text) {
   std::string_view host = text.substr(0, colon);
   const std::string_view port_text = text.substr(colon + 1);
   if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']') return config_problem("\"" + std::string(text) + "\": bad [IPv6]");
+    if (host.size() < 3 || host.back() != ']')
+      return config_problem("\"" + std::string(text) + "\": bad [IPv6]");
     host = host.substr(1, host.size() - 2);
   }
   unsigned port = 0;
@@ -114,7 +118,8 @@ Result<NodeConfig> config_from_json(const json::Json& json) {
 Result<NodeConfig> load_config(const std::filesystem::path& home) {
   const auto path = home / config_file_name;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return config_problem("cannot read " + path.string() + " (is --home a node home made by onebill init?)");
+  if (!in)
+    return config_problem("cannot read " + path.string() + " (is --home a node home made by onebill init?)");
   std::ostringstream text;
   text << in.rdbuf();
   json::ReadOptions options;

@@ -12,8 +12,12 @@ Problem storage_fault(std::string_view what, const leveldb::Status& status) {
   return local_fault("storage", std::string(what) + ": " + status.ToString());
 }
 
-leveldb::Slice slice(std::string_view text) { return leveldb::Slice(text.data(), text.size()); }
-std::string_view view(const leveldb::Slice& slice) { return std::string_view(slice.data(), slice.size()); }
+leveldb::Slice slice(std::string_view text) {
+  return leveldb::Slice(text.data(), text.size());
+}
+std::string_view view(const leveldb::Slice& slice) {
+  return std::string_view(slice.data(), slice.size());
+}
 
 }  // namespace
 
@@ -36,7 +40,9 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::open(const std::string& dire
   return store;
 }
 
-LevelDbStore::~LevelDbStore() { db_.reset(); }
+LevelDbStore::~LevelDbStore() {
+  db_.reset();
+}
 
 Result<std::optional<std::string>> LevelDbStore::get(std::string_view key) const {
   std::string value;

@@ -34,8 +34,8 @@ Result<Admission> Mempool::admit(const ledger::Transaction& transaction, const l
       // the new one cannot be judged on a consistent state.
       if (!applied) {
         return refuse(invalid("nonce-gap", "An earlier pending transaction of the sender (nonce " +
-                                               std::to_string(nonce) + ") no longer applies: " +
-                                               applied.problem().rule + "."));
+                                               std::to_string(nonce) +
+                                               ") no longer applies: " + applied.problem().rule + "."));
       }
     }
   }
@@ -73,7 +73,8 @@ void Mempool::remove_committed(const std::vector<Hash32>& committed_ids) {
   ONEBILL_ASSERT(by_id_.size() == by_arrival_.size());
 }
 
-std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block) {
+std::vector<Refusal> Mempool::recheck(const ledger::Store& committed,
+                                      const ledger::BlockContext& next_block) {
   std::lock_guard lock(mutex_);
   std::vector<Refusal> evicted;
   std::vector<Address> senders;
@@ -116,10 +117,10 @@ std::vector<Refusal> Mempool::evict_from_locked(const Address& sender, std::uint
     doomed.emplace_back(it->first, it->second.transaction.id);
   }
   for (const auto& [nonce, id] : doomed) {
-    Problem cause = nonce == from_nonce
-                        ? problem
-                        : invalid("evicted", "An earlier transaction of the sender (nonce " +
-                                                 std::to_string(from_nonce) + ") was evicted: " + problem.rule + ".");
+    Problem cause = nonce == from_nonce ? problem
+                                        : invalid("evicted", "An earlier transaction of the sender (nonce " +
+                                                                 std::to_string(from_nonce) +
+                                                                 ") was evicted: " + problem.rule + ".");
     remove_locked(sender, nonce);
     Refusal refusal{id, "execution", std::move(cause)};
     log_locked(refusal);

@@ -84,7 +84,8 @@ class Mempool {
   using SenderQueue = std::map<std::uint64_t, Entry>;  // nonce -> entry
 
   // Removes nonces >= from_nonce of one sender; the first gets `problem`, the later "evicted".
-  std::vector<Refusal> evict_from_locked(const Address& sender, std::uint64_t from_nonce, const Problem& problem);
+  std::vector<Refusal> evict_from_locked(const Address& sender, std::uint64_t from_nonce,
+                                         const Problem& problem);
   void remove_locked(const Address& sender, std::uint64_t nonce);
   void log_locked(Refusal refusal);
 

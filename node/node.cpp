@@ -9,7 +9,9 @@
 namespace onebill::node {
 namespace {
 
-Problem storage_problem(std::string detail) { return local_fault("storage", std::move(detail)); }
+Problem storage_problem(std::string detail) {
+  return local_fault("storage", std::move(detail));
+}
 
 // Checks the stored head against its block and commit: a crash leaves the last committed block whole
 // (one synced batch), so any mismatch means the database is damaged, not merely behind.
@@ -20,27 +22,32 @@ Status check_head(const ledger::Ledger& ledger, const ledger::Genesis& genesis, 
     return local_fault("config", "the database was made from another genesis than this home's genesis.json");
   }
   if (head.height == 0) {
-    if (head.block_hash != ledger::genesis_state_root(genesis)) return storage_problem("the genesis head is damaged");
+    if (head.block_hash != ledger::genesis_state_root(genesis))
+      return storage_problem("the genesis head is damaged");
     return {};
   }
   auto block = ledger.block(head.height);
   ONEBILL_TRY(block);
-  if (!block->has_value()) return storage_problem("the head block " + std::to_string(head.height) + " is missing");
+  if (!block->has_value())
+    return storage_problem("the head block " + std::to_string(head.height) + " is missing");
   const auto& header = (*block)->header;
   if (header.height != head.height || ledger::block_hash(header) != head.block_hash ||
       header.state_root != head.state_root) {
-    return storage_problem("the head block " + std::to_string(head.height) + " does not match the stored head");
+    return storage_problem("the head block " + std::to_string(head.height) +
+                           " does not match the stored head");
   }
   auto commit = ledger.commit(head.height);
   ONEBILL_TRY(commit);
   if (!commit->has_value() || (*commit)->block_hash != head.block_hash) {
-    return storage_problem("the commit of the head block " + std::to_string(head.height) + " is missing or wrong");
+    return storage_problem("the commit of the head block " + std::to_string(head.height) +
+                           " is missing or wrong");
   }
   auto set = ledger.validator_set(head.height);
   ONEBILL_TRY(set);
   if (!set->has_value()) return storage_problem("the validator set of the head block is missing");
   const Status verified = ledger::verify_commit(genesis.chain, **commit, **set);
-  if (!verified) return storage_problem("the head block's commit does not verify: " + verified.problem().detail);
+  if (!verified)
+    return storage_problem("the head block's commit does not verify: " + verified.problem().detail);
   return {};
 }
 
@@ -79,12 +86,11 @@ Result<std::unique_ptr<Node>> Node::open(std::unique_ptr<ledger::Store> store, c
                                        " is not in the chain's current validator set");
     }
   }
-  return std::unique_ptr<Node>(
-      new Node(std::move(store), genesis, std::move(identity), **head, options));
+  return std::unique_ptr<Node>(new Node(std::move(store), genesis, std::move(identity), **head, options));
 }
 
-Node::Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis, std::optional<ValidatorIdentity> identity,
-           ledger::Head head, NodeOptions options)
+Node::Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis,
+           std::optional<ValidatorIdentity> identity, ledger::Head head, NodeOptions options)
     : store_(std::move(store)),
       genesis_(std::move(genesis)),
       identity_(std::move(identity)),
@@ -92,7 +98,9 @@ Node::Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis, std::o
       mempool_(options.mempool),
       head_(head) {}
 
-Node::~Node() { stop(); }
+Node::~Node() {
+  stop();
+}
 
 void Node::start() {
   if (!identity_ || producer_.joinable()) return;
@@ -201,7 +209,8 @@ Result<TxStatus> Node::wait_for_outcome(const Hash32& id, std::chrono::milliseco
     ONEBILL_TRY(status);
     if (status->state != TxStatus::State::pending) return status;
     std::unique_lock lock(outcome_mutex_);
-    if (!outcome_.wait_until(lock, deadline, [&] { return outcome_generation_ != generation; })) return status;
+    if (!outcome_.wait_until(lock, deadline, [&] { return outcome_generation_ != generation; }))
+      return status;
   }
 }
 
@@ -231,7 +240,8 @@ Result<std::optional<std::uint64_t>> Node::produce_block(std::uint64_t time_ms) 
   }
   for (const auto& refused : proposal->refused) {
     for (const auto& evicted : mempool_.evict(refused.id, refused.problem)) {
-      spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule, evicted.problem.detail);
+      spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule,
+                   evicted.problem.detail);
     }
   }
   if (!proposal->block) {
@@ -257,8 +267,8 @@ Result<std::optional<std::uint64_t>> Node::produce_block(std::uint64_t time_ms) 
   }
 
   // Vote: the one validator's precommit; with it, more than 2/3 of the power (DESIGN §5).
-  ledger::Commit commit_record{height, 0, proposed.hash,
-                               {vote(*identity_, genesis_.chain, height, 0, proposed.hash)}};
+  ledger::Commit commit_record{
+      height, 0, proposed.hash, {vote(*identity_, genesis_.chain, height, 0, proposed.hash)}};
 
   // Commit: one synced batch; the committed transactions leave the mempool under the same lock.
   {
@@ -279,7 +289,8 @@ Result<std::optional<std::uint64_t>> Node::produce_block(std::uint64_t time_ms) 
   {
     std::shared_lock lock(store_mutex_);
     for (const auto& evicted : mempool_.recheck(*store_, next_context_locked())) {
-      spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule, evicted.problem.detail);
+      spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule,
+                   evicted.problem.detail);
     }
   }
   notify_outcomes();
@@ -299,7 +310,9 @@ void Node::run_producer() {
     lock.unlock();
     last_block = std::chrono::steady_clock::now();
     auto produced = produce_block(now_ms());
-    if (!produced) spdlog::critical("block production stopped: {}: {}", produced.problem().rule, produced.problem().detail);
+    if (!produced)
+      spdlog::critical("block production stopped: {}: {}", produced.problem().rule,
+                       produced.problem().detail);
     const bool more = !mempool_.empty() && healthy();
     lock.lock();
     if (!healthy()) break;

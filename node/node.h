@@ -41,9 +41,9 @@ struct NodeOptions {
 struct TxStatus {
   enum class State { unknown, pending, committed, refused };
   State state = State::unknown;
-  std::uint64_t height = 0;  // committed
-  std::uint32_t index = 0;   // committed: position in its block
-  Hash32 block_hash{};       // committed
+  std::uint64_t height = 0;        // committed
+  std::uint32_t index = 0;         // committed: position in its block
+  Hash32 block_hash{};             // committed
   std::optional<Refusal> refusal;  // refused
 };
 
@@ -60,7 +60,8 @@ class Node {
   // head block's hash and state root, its commit) and that the store was made from this genesis.
   // With a validator key, the key must be in the current validator set. Problems: local faults
   // ("storage", "config").
-  static Result<std::unique_ptr<Node>> open(std::unique_ptr<ledger::Store> store, const ledger::Genesis& genesis,
+  static Result<std::unique_ptr<Node>> open(std::unique_ptr<ledger::Store> store,
+                                            const ledger::Genesis& genesis,
                                             std::optional<PrivateKey> validator_key, NodeOptions options);
   ~Node();
   Node(const Node&) = delete;
@@ -100,8 +101,8 @@ class Node {
   static std::uint64_t now_ms();
 
  private:
-  Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis, std::optional<ValidatorIdentity> identity,
-       ledger::Head head, NodeOptions options);
+  Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis,
+       std::optional<ValidatorIdentity> identity, ledger::Head head, NodeOptions options);
   SubmitOutcome admit(Result<ledger::Transaction> parsed);
   ledger::BlockContext next_context_locked() const;
   void notify_outcomes();

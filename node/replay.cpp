@@ -60,8 +60,9 @@ Result<ReplayReport> verify_replay(const ledger::Store& stored, const ledger::Ge
     }
     auto executed = ledger::execute_block(replayed, **block);
     if (!executed) {
-      report.first_difference = "block " + std::to_string(height) + " does not re-execute: " +
-                                executed.problem().rule + ": " + executed.problem().detail;
+      report.first_difference = "block " + std::to_string(height) +
+                                " does not re-execute: " + executed.problem().rule + ": " +
+                                executed.problem().detail;
       return report;
     }
     ONEBILL_TRY(replayed.write(ledger::commit_batch(*executed, **block, **commit), true));

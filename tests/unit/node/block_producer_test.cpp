@@ -52,12 +52,14 @@ struct TempDir {
 
 }  // namespace
 
-TEST_CASE("a block holds the pending transactions, signed by the one validator and committed in one synced batch") {
+TEST_CASE(
+    "a block holds the pending transactions, signed by the one validator and committed in one synced batch") {
   Chain chain;
   ledger::MemoryStore memory;
   auto node = open_node(chain, std::make_unique<SharedStore>(memory));
   for (std::uint64_t nonce = 0; nonce < 3; ++nonce) {
-    const auto outcome = node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body(std::to_string(nonce)), nonce));
+    const auto outcome = node->submit(
+        chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body(std::to_string(nonce)), nonce));
     REQUIRE(!outcome.problem.has_value());
   }
   CHECK(node->mempool_size() == 3);
@@ -140,9 +142,9 @@ TEST_CASE("a signature that does not recover the sender is refused with signer-m
 TEST_CASE("a proposal leaves out a transaction that does not apply and its sender's later ones") {
   Chain chain;
   auto store = chain.genesis_store();
-  const std::vector<ledger::Transaction> candidates = {chain.issue("gap", 1), chain.issue("after", 2),
-                                                       chain.tx(chain.shipper, "bill.issue", chain.issue_body("s"), 0),
-                                                       chain.issue("x", 0)};
+  const std::vector<ledger::Transaction> candidates = {
+      chain.issue("gap", 1), chain.issue("after", 2),
+      chain.tx(chain.shipper, "bill.issue", chain.issue_body("s"), 0), chain.issue("x", 0)};
   auto proposal = node::propose(store, candidates, block_time_ms, chain.validator.address());
   REQUIRE(proposal.ok());
   REQUIRE(proposal->refused.size() == 4);
@@ -167,7 +169,8 @@ TEST_CASE("a proposed block re-executes to the same state root, and the commit v
   CHECK(executed->state_root == proposed.block.header.state_root);
   auto identity = node::find_validator(chain.validator, chain.genesis.validators);
   REQUIRE(identity.has_value());
-  const ledger::Commit commit{1, 0, proposed.hash, {node::vote(*identity, chain.genesis.chain, 1, 0, proposed.hash)}};
+  const ledger::Commit commit{
+      1, 0, proposed.hash, {node::vote(*identity, chain.genesis.chain, 1, 0, proposed.hash)}};
   REQUIRE(node::commit(store, proposed.block, *executed, commit, chain.genesis.validators).ok());
   CHECK(store.unsynced_batches() == 0);
   auto head = ledger::Ledger(store).head();
@@ -244,7 +247,9 @@ TEST_CASE("the stored database equals a replay of its blocks, and a changed key 
   {
     auto node = open_node(chain, std::make_unique<SharedStore>(memory));
     for (std::uint64_t nonce = 0; nonce < 4; ++nonce) {
-      REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body(std::to_string(nonce)), nonce)).problem);
+      REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue",
+                                              chain.issue_body(std::to_string(nonce)), nonce))
+                   .problem);
       REQUIRE(node->produce_block(block_time_ms + nonce * 1000).ok());
     }
   }
@@ -270,7 +275,8 @@ TEST_CASE("the producer thread makes blocks while transactions wait, and none wh
                          node::NodeOptions{.block_interval_ms = 10, .mempool = {}});
   REQUIRE(node.ok());
   (*node)->start();
-  const auto outcome = (*node)->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0));
+  const auto outcome =
+      (*node)->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0));
   REQUIRE(outcome.id.has_value());
   auto status = (*node)->wait_for_outcome(*outcome.id, std::chrono::milliseconds(5000));
   REQUIRE(status.ok());

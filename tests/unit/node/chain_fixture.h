@@ -27,7 +27,9 @@ inline PrivateKey key_of(const std::string& name) {
   return PrivateKey::from_bytes(ByteView(secret.data(), secret.size())).value();
 }
 
-inline std::string bill_id(const std::string& label) { return hex::encode(keccak256("bill/" + label)); }
+inline std::string bill_id(const std::string& label) {
+  return hex::encode(keccak256("bill/" + label));
+}
 
 struct Chain {
   PrivateKey admin = key_of("admin");
@@ -66,8 +68,8 @@ struct Chain {
     return *wire;
   }
 
-  ledger::Transaction tx(const PrivateKey& key, const std::string& type, const Json& body, std::uint64_t nonce,
-                         std::optional<std::uint64_t> expires_ms = std::nullopt) const {
+  ledger::Transaction tx(const PrivateKey& key, const std::string& type, const Json& body,
+                         std::uint64_t nonce, std::optional<std::uint64_t> expires_ms = std::nullopt) const {
     auto parsed = ledger::parse_transaction(signed_wire(key, type, body, nonce, expires_ms), genesis.chain);
     REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.problem().detail));
     return *parsed;
@@ -91,7 +93,8 @@ struct Chain {
                                            {"to", "SGSIN"}}})}};
   }
 
-  ledger::BlockContext next_block(const ledger::Store& store, std::uint64_t time_ms = 1'700'000'100'000) const {
+  ledger::BlockContext next_block(const ledger::Store& store,
+                                  std::uint64_t time_ms = 1'700'000'100'000) const {
     auto head = ledger::Ledger(store).head();
     REQUIRE(head.ok());
     REQUIRE(head->has_value());

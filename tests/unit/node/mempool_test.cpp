@@ -100,7 +100,8 @@ TEST_CASE("a full mempool refuses with mempool-full") {
   CHECK(second.problem().rule == "mempool-full");
 }
 
-TEST_CASE("committed transactions leave the pool and ones that no longer apply are evicted with later nonces") {
+TEST_CASE(
+    "committed transactions leave the pool and ones that no longer apply are evicted with later nonces") {
   Chain chain;
   auto store = chain.genesis_store();
   Mempool pool;
@@ -108,7 +109,8 @@ TEST_CASE("committed transactions leave the pool and ones that no longer apply a
   const auto first = chain.issue("a", 0);
   const auto expiring = chain.issue("b", 1, 1'700'000'150'000);
   const auto later = chain.issue("c", 2);
-  for (const auto& transaction : {first, expiring, later}) REQUIRE(pool.admit(transaction, store, context).ok());
+  for (const auto& transaction : {first, expiring, later})
+    REQUIRE(pool.admit(transaction, store, context).ok());
 
   // `first` commits; the next block's time is past `expiring`'s expires_ms.
   ledger::Overlay overlay(store);
@@ -116,7 +118,8 @@ TEST_CASE("committed transactions leave the pool and ones that no longer apply a
   REQUIRE(store.write(overlay.to_batch(), true).ok());
   pool.remove_committed({first.id});
   CHECK(!pool.contains(first.id));
-  const auto evicted = pool.recheck(store, ledger::BlockContext{2, 1'700'000'200'000, chain.genesis.chain, 0});
+  const auto evicted =
+      pool.recheck(store, ledger::BlockContext{2, 1'700'000'200'000, chain.genesis.chain, 0});
   REQUIRE(evicted.size() == 2);
   CHECK(evicted[0].id == expiring.id);
   CHECK(evicted[0].problem.rule == "expired");
@@ -134,7 +137,8 @@ TEST_CASE("the refusal log keeps only the latest entries") {
   const auto context = chain.next_block(store);
   std::vector<onebill::Hash32> ids;
   for (int i = 0; i < 3; ++i) {
-    const auto transaction = chain.tx(chain.shipper, "bill.issue", chain.issue_body("r" + std::to_string(i)), 0);
+    const auto transaction =
+        chain.tx(chain.shipper, "bill.issue", chain.issue_body("r" + std::to_string(i)), 0);
     ids.push_back(transaction.id);
     REQUIRE(!pool.admit(transaction, store, context).ok());
   }
