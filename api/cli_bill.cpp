@@ -206,23 +206,18 @@ void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared
   issue->add_option("--beneficiary", args->beneficiary, "Title holder (consignee of a straight BOL); omit for a to-order bill in blank");
   issue->add_option("--leg", args->legs, "A leg MODE,CARRIER,FROM,TO (repeat, in order; FROM/TO are UN/LOCODEs); not with --doc");
 
-  auto* transfer = add_action(bill, context, args, "transfer", "bill.transfer_holder",
-      "Pass possession of the bill to another participant (holder).",
-      [](BillArguments& a) -> Result<json::Json> {
-        auto to = party(a, a.to, "--to");
-        if (!to) return to.problem();
-        return with_remark({{"bill", a.bill}, {"to", *to}}, a);
-      });
-  transfer->add_option("--to", args->to, "New holder (address or key name)")->required();
-
-  auto* endorse = add_action(bill, context, args, "endorse", "bill.endorse",
-      "Endorse the bill to a new title holder (holder of a to-order bill).",
-      [](BillArguments& a) -> Result<json::Json> {
-        auto to = party(a, a.to, "--to");
-        if (!to) return to.problem();
-        return with_remark({{"bill", a.bill}, {"to", *to}}, a);
-      });
-  endorse->add_option("--to", args->to, "New beneficiary (address or key name)")->required();
+  // transfer_holder and endorse share the body {bill, to}.
+  const BodyBuilder bill_to = [](BillArguments& a) -> Result<json::Json> {
+    auto to = party(a, a.to, "--to");
+    if (!to) return to.problem();
+    return with_remark({{"bill", a.bill}, {"to", *to}}, a);
+  };
+  add_action(bill, context, args, "transfer", "bill.transfer_holder",
+             "Pass possession of the bill to another participant (holder).", bill_to)
+      ->add_option("--to", args->to, "New holder (address or key name)")->required();
+  add_action(bill, context, args, "endorse", "bill.endorse",
+             "Endorse the bill to a new title holder (holder of a to-order bill).", bill_to)
+      ->add_option("--to", args->to, "New beneficiary (address or key name)")->required();
 
   auto* nominate = add_action(bill, context, args, "nominate", "bill.nominate",
       "Nominate the next title holder (beneficiary), or --cancel a nomination.",
@@ -344,6 +339,25 @@ void print_provenance(const json::Json& answer) {
   }
 }
 
+// GET a target (signed when a key is given; the operator on loopback reads without) and print it:
+// JSON with --json, the provenance view for a history, an outline otherwise.
+int get_and_print(const ClientOptions& options, const std::string& target, bool provenance) {
+  auto client = connect(options);
+  if (!client) return report(client.problem());
+  auto reader = load_optional_reader(options);
+  if (!reader) return report(reader.problem());
+  auto answer = client->get(target, reader->has_value() ? &**reader : nullptr);
+  if (!answer) return report(answer.problem());
+  if (options.json_output) {
+    std::cout << answer->dump(2) << "\n";
+  } else if (provenance) {
+    print_provenance(*answer);
+  } else {
+    print_outline(*answer);
+  }
+  return exit_ok;
+}
+
 void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<BillArguments>& args) {
   struct Read { const char* name; const char* suffix; const char* help; };
   for (const Read& read : {
@@ -358,18 +372,7 @@ void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<Bi
     const std::string suffix = read.suffix;
     command->callback([&context, args, suffix] {
       context.run = [args, suffix] {
-        auto client = connect(args->client);
-        if (!client) return report(client.problem());
-        auto answer = client->get("/v1/bills/" + args->bill + suffix);
-        if (!answer) return report(answer.problem());
-        if (args->client.json_output) {
-          std::cout << answer->dump(2) << "\n";
-        } else if (suffix == "/history") {
-          print_provenance(*answer);
-        } else {
-          print_outline(*answer);
-        }
-        return exit_ok;
+        return get_and_print(args->client, "/v1/bills/" + args->bill + suffix, suffix == "/history");
       };
     });
   }
@@ -409,18 +412,7 @@ void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<Bi
       }
       if (query.empty()) return report(invalid("invalid-argument", "give one search: --holder, --pledgee, --to, ... (see --help)"));
       query += "&limit=" + std::to_string(args->limit);
-      auto client = connect(args->client);
-      if (!client) return report(client.problem());
-      auto reader = load_optional_reader(args->client);
-      if (!reader) return report(reader.problem());
-      auto answer = client->get("/v1/bills" + query, reader->has_value() ? &**reader : nullptr);
-      if (!answer) return report(answer.problem());
-      if (args->client.json_output) {
-        std::cout << answer->dump(2) << "\n";
-      } else {
-        print_outline(*answer);
-      }
-      return exit_ok;
+      return get_and_print(args->client, "/v1/bills" + query, false);
     };
   });
 }
@@ -431,20 +423,7 @@ void add_get(CLI::App& parent, CommandContext& context, const std::shared_ptr<Bi
   (void)parent;
   add_client_options(*command, args->client, false);
   command->callback([&context, args, target] {
-    context.run = [args, target] {
-      auto client = connect(args->client);
-      if (!client) return report(client.problem());
-      auto reader = load_optional_reader(args->client);
-      if (!reader) return report(reader.problem());
-      auto answer = client->get(target(*args), reader->has_value() ? &**reader : nullptr);
-      if (!answer) return report(answer.problem());
-      if (args->client.json_output) {
-        std::cout << answer->dump(2) << "\n";
-      } else {
-        print_outline(*answer);
-      }
-      return exit_ok;
-    };
+    context.run = [args, target] { return get_and_print(args->client, target(*args), false); };
   });
 }
 
