@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/cli.h"
+#include "api/files.h"
 #include "api/http_problem.h"
 #include "api/key_file.h"
 #include "api/server.h"
@@ -36,14 +37,11 @@ struct NodeOptions {
   std::string log_level = "info";
 };
 
+// A configuration file is local: one that cannot be read or is oversized is a local fault, not bad input.
 Result<std::string> read_text_file(const fs::path& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return local_fault("config", "cannot read " + path.string());
-  std::string text;
-  text.resize(max_bytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max_bytes) return local_fault("config", path.string() + " is larger than expected");
+  auto text = read_bounded_file(path.string(), max_bytes);
+  if (!text) return local_fault("config", text.problem().detail);
+  if (text->size() > max_bytes) return local_fault("config", path.string() + " is larger than expected");
   return text;
 }
 
