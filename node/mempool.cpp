@@ -12,7 +12,7 @@ Result<Admission> Mempool::admit(const ledger::Transaction& transaction, const l
   std::lock_guard lock(mutex_);
   if (by_id_.contains(transaction.id)) return Admission::already_pending;
   auto refuse = [&](Problem problem) -> Result<Admission> {
-    log_locked(Refusal{transaction.id, "admission", problem});
+    log_locked(Refusal{transaction.id, "admission", problem, transaction.from});
     return problem;
   };
   const auto sender = senders_.find(transaction.from);
@@ -122,7 +122,7 @@ std::vector<Refusal> Mempool::evict_from_locked(const Address& sender, std::uint
                                                                  std::to_string(from_nonce) +
                                                                  ") was evicted: " + problem.rule + ".");
     remove_locked(sender, nonce);
-    Refusal refusal{id, "execution", std::move(cause)};
+    Refusal refusal{id, "execution", std::move(cause), sender};
     log_locked(refusal);
     evicted.push_back(std::move(refusal));
   }
@@ -141,6 +141,7 @@ void Mempool::remove_locked(const Address& sender, std::uint64_t nonce) {
 }
 
 void Mempool::log_locked(Refusal refusal) {
+  ++refusal_counts_[{refusal.stage, refusal.problem.rule}];
   const Hash32 id = refusal.id;
   const auto [it, inserted] = refusals_.insert_or_assign(id, std::move(refusal));
   (void)it;
@@ -178,6 +179,18 @@ std::optional<Refusal> Mempool::refusal(const Hash32& id) const {
 void Mempool::log_refusal(Refusal refusal) {
   std::lock_guard lock(mutex_);
   log_locked(std::move(refusal));
+}
+
+std::optional<Address> Mempool::pending_sender(const Hash32& id) const {
+  std::lock_guard lock(mutex_);
+  const auto found = by_id_.find(id);
+  if (found == by_id_.end()) return std::nullopt;
+  return found->second.first;
+}
+
+std::map<std::pair<std::string, std::string>, std::uint64_t> Mempool::refusal_counts() const {
+  std::lock_guard lock(mutex_);
+  return refusal_counts_;
 }
 
 }  // namespace onebill::node

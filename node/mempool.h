@@ -39,6 +39,7 @@ struct Refusal {
   Hash32 id{};
   std::string stage;
   Problem problem;
+  Address sender{};  // the transaction's `from` (as claimed, when the signature did not match)
 };
 
 enum class Admission { admitted, already_pending };
@@ -75,6 +76,10 @@ class Mempool {
   std::optional<Refusal> refusal(const Hash32& id) const;
   // Logs a refusal decided elsewhere (a transaction whose signature did not match its sender).
   void log_refusal(Refusal refusal);
+  // The sender of a pending transaction (for the API's "a participant reads its own transactions").
+  std::optional<Address> pending_sender(const Hash32& id) const;
+  // Every refusal logged since start, counted by (stage, rule), for /metrics.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> refusal_counts() const;
 
  private:
   struct Entry {
@@ -98,6 +103,8 @@ class Mempool {
   // Bounded refusal log: id -> refusal, oldest dropped first.
   std::map<Hash32, Refusal> refusals_;
   std::deque<Hash32> refusal_order_;
+  // (stage, rule) -> count; bounded by the fixed set of stages and rules.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> refusal_counts_;
 };
 
 }  // namespace onebill::node

@@ -149,7 +149,7 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
   // The one signature recovery of this transaction, on the caller's (worker) thread.
   const Status signer = ledger::verify_signer(transaction);
   if (!signer) {
-    mempool_.log_refusal(Refusal{transaction.id, "admission", signer.problem()});
+    mempool_.log_refusal(Refusal{transaction.id, "admission", signer.problem(), transaction.from});
     outcome.problem = signer.problem();
     return outcome;
   }
@@ -184,14 +184,22 @@ Result<TxStatus> Node::tx_status(const Hash32& id) const {
     status.height = (*location)->height;
     status.index = (*location)->index;
     status.block_hash = (*commit)->block_hash;
+    auto block = ledger.block(status.height);
+    ONEBILL_TRY(block);
+    if (block->has_value() && status.index < (*block)->transactions.size()) {
+      auto committed = ledger::parse_transaction((*block)->transactions[status.index], genesis_.chain);
+      if (committed) status.sender = committed->from;
+    }
     return status;
   }
-  if (mempool_.contains(id)) {
+  if (auto sender = mempool_.pending_sender(id)) {
     status.state = TxStatus::State::pending;
+    status.sender = sender;
     return status;
   }
   if (auto refusal = mempool_.refusal(id)) {
     status.state = TxStatus::State::refused;
+    status.sender = refusal->sender;
     status.refusal = std::move(refusal);
   }
   return status;
@@ -211,6 +219,23 @@ Result<TxStatus> Node::wait_for_outcome(const Hash32& id, std::chrono::milliseco
     std::unique_lock lock(outcome_mutex_);
     if (!outcome_.wait_until(lock, deadline, [&] { return outcome_generation_ != generation; }))
       return status;
+  }
+}
+
+std::uint64_t Node::wait_for_height_above(std::uint64_t height, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::uint64_t generation = 0;
+    {
+      std::lock_guard lock(outcome_mutex_);
+      generation = outcome_generation_;
+    }
+    // Read after the generation: a commit in between bumps it, so the wait below returns at once.
+    const std::uint64_t now = head().height;
+    if (now > height) return now;
+    std::unique_lock lock(outcome_mutex_);
+    if (!outcome_.wait_until(lock, deadline, [&] { return outcome_generation_ != generation; }))
+      return head().height;
   }
 }
 
@@ -281,6 +306,7 @@ Result<std::optional<std::uint64_t>> Node::produce_block(std::uint64_t time_ms) 
     }
     head_ = ledger::Head{height, proposed.hash, executed->state_root, proposed.block.header.time_ms};
     mempool_.remove_committed(executed->transaction_ids);
+    committed_transactions_.fetch_add(executed->transaction_ids.size());
   }
   spdlog::debug("block {} committed: {} transactions", height, proposed.block.transactions.size());
   notify_outcomes();

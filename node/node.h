@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,7 @@ struct TxStatus {
   std::uint32_t index = 0;         // committed: position in its block
   Hash32 block_hash{};             // committed
   std::optional<Refusal> refusal;  // refused
+  std::optional<Address> sender;   // the transaction's `from` (committed, pending, refused)
 };
 
 // The answer to a submission: the id when the transaction parsed; the problem when it was refused.
@@ -82,6 +84,9 @@ class Node {
   Result<TxStatus> tx_status(const Hash32& id) const;
   // Waits until the transaction is committed or refused, or `timeout` passes (then: its status now).
   Result<TxStatus> wait_for_outcome(const Hash32& id, std::chrono::milliseconds timeout);
+  // Waits until the committed height exceeds `height`, or `timeout` passes; returns the height then
+  // (GET /v1/events long-polls on it).
+  std::uint64_t wait_for_height_above(std::uint64_t height, std::chrono::milliseconds timeout);
 
   // Runs `read(store, head)` on the committed state, consistent with one head.
   template <typename Read>
@@ -94,6 +99,11 @@ class Node {
   // The nonce after the sender's last pending transaction, when it has any.
   std::optional<std::uint64_t> pending_nonce(const Address& sender) const;
   std::size_t mempool_size() const { return mempool_.size(); }
+  // For /metrics: transactions committed since this process started; refusals by (stage, rule).
+  std::uint64_t committed_transactions() const { return committed_transactions_.load(); }
+  std::map<std::pair<std::string, std::string>, std::uint64_t> refusal_counts() const {
+    return mempool_.refusal_counts();
+  }
   bool is_validator() const { return identity_.has_value(); }
   // False after a local fault stopped block production.
   bool healthy() const { return !failed_.load(); }
@@ -128,6 +138,7 @@ class Node {
   std::condition_variable outcome_;
   std::uint64_t outcome_generation_ = 0;  // guarded by outcome_mutex_
   std::atomic<bool> failed_{false};
+  std::atomic<std::uint64_t> committed_transactions_{0};
   std::thread producer_;
 };
 
