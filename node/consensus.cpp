@@ -1,0 +1,858 @@
+#include "node/consensus.h"
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+#include <tuple>
+
+#include "crypto/hex.h"
+#include "crypto/limits.h"
+
+namespace onebill::consensus {
+
+using json::Json;
+
+namespace {
+
+// ---- Reading untrusted JSON: any mismatch throws ParseError, turned into "wrong-type" at once ----
+
+struct ParseError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const Json& member(const Json& object, const char* key) {
+  auto found = object.find(key);
+  if (found == object.end()) throw ParseError(std::string("missing field ") + key);
+  return *found;
+}
+
+void expect_fields(const Json& object, std::initializer_list<const char*> allowed) {
+  if (!object.is_object()) throw ParseError("not an object");
+  for (const auto& [key, value] : object.items()) {
+    (void)value;
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* name) { return key == name; }))
+      throw ParseError("unknown field " + key);
+  }
+}
+
+std::uint64_t read_u64(const Json& object, const char* key) {
+  const Json& value = member(object, key);
+  if (!value.is_number_unsigned()) throw ParseError(std::string(key) + ": not a non-negative integer");
+  const auto number = value.get<std::uint64_t>();
+  if (number > limits::max_canonical_integer) throw ParseError(std::string(key) + ": too large");
+  return number;
+}
+
+std::uint32_t read_round(const Json& value, const char* key) {
+  if (!value.is_number_unsigned()) throw ParseError(std::string(key) + ": not a non-negative integer");
+  const auto number = value.get<std::uint64_t>();
+  if (number > UINT32_MAX) throw ParseError(std::string(key) + ": too large");
+  return static_cast<std::uint32_t>(number);
+}
+
+const std::string& read_string(const Json& object, const char* key) {
+  const Json& value = member(object, key);
+  if (!value.is_string()) throw ParseError(std::string(key) + ": not a string");
+  return value.get_ref<const std::string&>();
+}
+
+Hash32 read_hash(const Json& value, const char* key) {
+  if (!value.is_string()) throw ParseError(std::string(key) + ": not a hash");
+  auto hash = ledger::parse_hash(value.get_ref<const std::string&>());
+  if (!hash) throw ParseError(std::string(key) + ": not a hash");
+  return *hash;
+}
+
+Address read_address(const Json& object, const char* key) {
+  auto address = Address::parse(read_string(object, key));
+  if (!address) throw ParseError(std::string(key) + ": " + address.problem().detail);
+  return *address;
+}
+
+Signature read_signature(const Json& object, const char* key) {
+  auto signature = parse_signature(read_string(object, key));
+  if (!signature) throw ParseError(std::string(key) + ": " + signature.problem().detail);
+  return *signature;
+}
+
+template <typename T, typename Decode>
+Result<T> decode(std::string_view what, Decode decode_fn) {
+  try {
+    return decode_fn();
+  } catch (const ParseError& error) {
+    return invalid("wrong-type", std::string(what) + ": " + error.what());
+  }
+}
+
+const char* step_name(Step step) {
+  switch (step) {
+    case Step::propose: return "propose";
+    case Step::prevote: return "prevote";
+    case Step::precommit: return "precommit";
+  }
+  return "propose";
+}
+
+Step read_step(const std::string& text) {
+  if (text == "propose") return Step::propose;
+  if (text == "prevote") return Step::prevote;
+  if (text == "precommit") return Step::precommit;
+  throw ParseError("step: unknown value " + text);
+}
+
+Hash32 proposal_hash(const Proposal& proposal) {
+  return ledger::block_hash(proposal.block.header);
+}
+
+Hash32 digest_of(const Vote& vote) {
+  return ledger::vote_digest(vote.chain, vote.height, vote.round, vote.type, vote.block);
+}
+
+Hash32 digest_of(const Proposal& proposal) {
+  return ledger::proposal_digest(proposal.chain, proposal.height, proposal.round, proposal.pol_round,
+                                 proposal_hash(proposal));
+}
+
+Problem dropped(std::string rule, std::string detail) {
+  return invalid(std::move(rule), std::move(detail));
+}
+
+// Messages of this size or less are read; a proposal carries a whole block (limits::max_batch_bytes).
+constexpr std::size_t max_message_bytes = limits::max_batch_bytes + 64 * 1024;
+
+// The proposer schedule starts from zero priorities at (height mod cycle): a bounded amount of work.
+constexpr std::int64_t max_schedule_cycle = 1 << 16;
+
+}  // namespace
+
+// ---- Wire forms ----
+
+Json to_json(const Vote& vote) {
+  return {{"chain", vote.chain},
+          {"height", vote.height},
+          {"round", vote.round},
+          {"type", vote.type == VoteType::prevote ? "prevote" : "precommit"},
+          {"block", vote.block ? Json(ledger::hash_text(*vote.block)) : Json(nullptr)},
+          {"validator", ledger::address_text(vote.validator)},
+          {"signature", signature_to_string(vote.signature)}};
+}
+
+Result<Vote> vote_from_json(const Json& json) {
+  return decode<Vote>("vote", [&] {
+    expect_fields(json, {"chain", "height", "round", "type", "block", "validator", "signature"});
+    Vote vote;
+    vote.chain = read_string(json, "chain");
+    vote.height = read_u64(json, "height");
+    vote.round = read_round(member(json, "round"), "round");
+    const std::string& type = read_string(json, "type");
+    if (type == "prevote") {
+      vote.type = VoteType::prevote;
+    } else if (type == "precommit") {
+      vote.type = VoteType::precommit;
+    } else {
+      throw ParseError("type: expected prevote or precommit");
+    }
+    const Json& block = member(json, "block");
+    if (!block.is_null()) vote.block = read_hash(block, "block");
+    vote.validator = read_address(json, "validator");
+    vote.signature = read_signature(json, "signature");
+    return vote;
+  });
+}
+
+Json to_json(const Proposal& proposal) {
+  return {{"chain", proposal.chain},
+          {"height", proposal.height},
+          {"round", proposal.round},
+          {"pol_round", proposal.pol_round ? Json(*proposal.pol_round) : Json(nullptr)},
+          {"block", ledger::to_json(proposal.block)},
+          {"validator", ledger::address_text(proposal.validator)},
+          {"signature", signature_to_string(proposal.signature)}};
+}
+
+Result<Proposal> proposal_from_json(const Json& json) {
+  auto fields = decode<Proposal>("proposal", [&] {
+    expect_fields(json, {"chain", "height", "round", "pol_round", "block", "validator", "signature"});
+    Proposal proposal;
+    proposal.chain = read_string(json, "chain");
+    proposal.height = read_u64(json, "height");
+    proposal.round = read_round(member(json, "round"), "round");
+    const Json& pol_round = member(json, "pol_round");
+    if (!pol_round.is_null()) proposal.pol_round = read_round(pol_round, "pol_round");
+    proposal.validator = read_address(json, "validator");
+    proposal.signature = read_signature(json, "signature");
+    member(json, "block");
+    return proposal;
+  });
+  ONEBILL_TRY(fields);
+  auto block = ledger::block_from_json(json["block"]);
+  ONEBILL_TRY(block);
+  for (const auto& text : block->transactions) {
+    if (text.size() > limits::max_transaction_bytes)
+      return invalid("too-large", "proposal: a transaction is over the size limit");
+  }
+  Proposal proposal = std::move(*fields);
+  proposal.block = std::move(*block);
+  return proposal;
+}
+
+Result<Vote> parse_vote(std::string_view text) {
+  auto json = json::read(text, {max_message_bytes, limits::max_json_depth});
+  ONEBILL_TRY(json);
+  return vote_from_json(*json);
+}
+
+Result<Proposal> parse_proposal(std::string_view text) {
+  auto json = json::read(text, {max_message_bytes, limits::max_json_depth});
+  ONEBILL_TRY(json);
+  return proposal_from_json(*json);
+}
+
+Json to_json(const Evidence& evidence) {
+  return {{"first", to_json(evidence.first)}, {"second", to_json(evidence.second)}};
+}
+
+Json to_json(const SignState& state) {
+  Json out = {{"height", state.height}, {"round", state.round}, {"step", step_name(state.step)}};
+  if (state.locked_round) out["locked_round"] = *state.locked_round;
+  if (state.locked_block) out["locked_block"] = ledger::hash_text(*state.locked_block);
+  if (state.proposal) out["proposal"] = to_json(*state.proposal);
+  if (state.prevote) out["prevote"] = to_json(*state.prevote);
+  if (state.precommit) out["precommit"] = to_json(*state.precommit);
+  return out;
+}
+
+Result<SignState> sign_state_from_json(const Json& json) {
+  auto state = decode<SignState>("sign state", [&] {
+    expect_fields(json, {"height", "round", "step", "locked_round", "locked_block", "proposal", "prevote",
+                         "precommit"});
+    SignState out;
+    out.height = read_u64(json, "height");
+    out.round = read_round(member(json, "round"), "round");
+    out.step = read_step(read_string(json, "step"));
+    if (json.contains("locked_round")) out.locked_round = read_round(json["locked_round"], "locked_round");
+    if (json.contains("locked_block")) out.locked_block = read_hash(json["locked_block"], "locked_block");
+    if (out.locked_round.has_value() != out.locked_block.has_value())
+      throw ParseError("locked_round and locked_block go together");
+    return out;
+  });
+  ONEBILL_TRY(state);
+  if (json.contains("proposal")) {
+    auto proposal = proposal_from_json(json["proposal"]);
+    ONEBILL_TRY(proposal);
+    state->proposal = std::move(*proposal);
+  }
+  for (const char* key : {"prevote", "precommit"}) {
+    if (!json.contains(key)) continue;
+    auto vote = vote_from_json(json[key]);
+    ONEBILL_TRY(vote);
+    (std::string_view(key) == "prevote" ? state->prevote : state->precommit) = *vote;
+  }
+  return state;
+}
+
+// ---- Timeouts ----
+
+std::uint64_t TimeoutConfig::delay_ms(Step step, std::uint32_t round) const {
+  switch (step) {
+    case Step::propose: return propose_base_ms + propose_delta_ms * round;
+    case Step::prevote: return prevote_base_ms + prevote_delta_ms * round;
+    case Step::precommit: return precommit_base_ms + precommit_delta_ms * round;
+  }
+  return propose_base_ms;
+}
+
+// ---- Proposer selection (CometBFT's proposer priority) ----
+
+ProposerSchedule::ProposerSchedule(std::vector<ledger::Validator> set) : set_(std::move(set)) {
+  ONEBILL_ASSERT(!set_.empty());
+  std::sort(set_.begin(), set_.end(),
+            [](const ledger::Validator& a, const ledger::Validator& b) { return a.address < b.address; });
+  for (const auto& validator : set_) {
+    ONEBILL_ASSERT(validator.power > 0 && validator.power <= limits::max_canonical_integer);
+    total_power_ += static_cast<std::int64_t>(validator.power);
+    ONEBILL_ASSERT(total_power_ <= static_cast<std::int64_t>(limits::max_canonical_integer));
+  }
+  priorities_.assign(set_.size(), 0);
+}
+
+void ProposerSchedule::advance() {
+  // Rescale so that the spread stays within 2 * total power (CometBFT RescalePriorities).
+  const auto [low, high] = std::minmax_element(priorities_.begin(), priorities_.end());
+  const std::int64_t spread = *high - *low;
+  const std::int64_t window = 2 * total_power_;
+  if (spread > window) {
+    const std::int64_t ratio = (spread + window - 1) / window;
+    for (auto& priority : priorities_) priority /= ratio;
+  }
+  // Centre on the average (floor division, as big.Int.Div does for a positive divisor).
+  std::int64_t sum = 0;
+  for (const auto priority : priorities_) sum += priority;
+  const auto count = static_cast<std::int64_t>(priorities_.size());
+  std::int64_t average = sum / count;
+  if (sum % count != 0 && sum < 0) average -= 1;
+  for (auto& priority : priorities_) priority -= average;
+  // Increment by power; the highest priority proposes (ties: the lower address, i.e. the earlier).
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < set_.size(); ++i) {
+    priorities_[i] += static_cast<std::int64_t>(set_[i].power);
+    if (priorities_[i] > priorities_[best]) best = i;
+  }
+  priorities_[best] -= total_power_;
+  last_ = best;
+  ++steps_;
+}
+
+const ledger::Validator& ProposerSchedule::proposer(std::uint64_t height, std::uint32_t round) {
+  const auto cycle = static_cast<std::uint64_t>(std::min(total_power_, max_schedule_cycle));
+  const std::uint64_t target = height % cycle + round + 1;
+  if (height_ != height || steps_ > target) {
+    std::fill(priorities_.begin(), priorities_.end(), 0);
+    steps_ = 0;
+    height_ = height;
+  }
+  while (steps_ < target) advance();
+  ONEBILL_ASSERT(last_ < set_.size());
+  return set_[last_];
+}
+
+// ---- The engine ----
+
+Engine::Engine(std::string chain, std::optional<PrivateKey> validator_key, Application& app,
+               TimeoutConfig timeouts, SignState restored)
+    : chain_(std::move(chain)),
+      key_(std::move(validator_key)),
+      app_(app),
+      timeouts_(timeouts),
+      sign_state_(std::move(restored)) {}
+
+std::optional<Address> Engine::own_address() const {
+  if (!self_) return std::nullopt;
+  return self_->address;
+}
+
+Address Engine::proposer_of(std::uint32_t round) {
+  ONEBILL_ASSERT(schedule_.has_value());
+  return schedule_->proposer(height_, round).address;
+}
+
+std::vector<Action> Engine::start(std::uint64_t height, std::vector<ledger::Validator> set,
+                                  std::uint64_t now_ms) {
+  ONEBILL_ASSERT(height >= 1);
+  ONEBILL_ASSERT(!set.empty());
+  height_ = height;
+  set_ = std::move(set);
+  key_addresses_.clear();
+  total_power_ = 0;
+  for (const auto& validator : set_) {
+    auto key = hex::decode(validator.consensus_key);
+    std::optional<Address> key_address;
+    if (key) key_address = address_of_public_key(*key);
+    // The ledger checked the key when the set was made; a key that is not a point cannot vote.
+    if (key_address) key_addresses_[validator.address] = *key_address;
+    total_power_ += validator.power;
+  }
+  ONEBILL_ASSERT(total_power_ > 0);
+  schedule_.emplace(set_);
+  self_.reset();
+  if (key_) {
+    if (auto identity = node::find_validator(*key_, set_)) self_ = identity->validator;
+  }
+  started_round_ = false;
+  decided_ = false;
+  round_ = 0;
+  step_ = Step::propose;
+  awaiting_candidates_ = false;
+  locked_round_.reset();
+  locked_block_.reset();
+  valid_round_.reset();
+  valid_proposal_.reset();
+  rounds_.clear();
+  highest_round_.clear();
+  validity_.clear();
+  evidence_reported_.clear();
+
+  std::vector<Action> out;
+  if (sign_state_.height != height_) return out;
+  // Restart within a height we signed in: keep the lock, take our signed messages back as received,
+  // re-send them, and continue from the step after the last one signed (never signing it again).
+  locked_round_ = sign_state_.locked_round;
+  locked_block_ = sign_state_.locked_block;
+  started_round_ = true;
+  round_ = sign_state_.round;
+  step_ = sign_state_.step;
+  if (sign_state_.proposal) {
+    add_proposal(*sign_state_.proposal, proposal_hash(*sign_state_.proposal));
+    out.push_back(Broadcast{*sign_state_.proposal});
+  }
+  for (const auto* vote : {&sign_state_.prevote, &sign_state_.precommit}) {
+    if (!vote->has_value()) continue;
+    add_vote(**vote, out);
+    out.push_back(Broadcast{**vote});
+  }
+  if (step_ == Step::propose) schedule(Step::propose, round_, out);
+  progress(now_ms, out);
+  return out;
+}
+
+Status Engine::check_sender(const Address& validator, const Hash32& digest, const Signature& signature) {
+  auto key_address = key_addresses_.find(validator);
+  if (key_address == key_addresses_.end())
+    return dropped("unknown-validator", "the sender is not in this height's validator set");
+  auto signer = app_.recover_signer(digest, signature);
+  if (!signer || *signer != key_address->second)
+    return dropped("invalid-signature", "the signature is not the validator's consensus key's");
+  return {};
+}
+
+Outcome Engine::on_vote(const Vote& vote, std::uint64_t now_ms) {
+  Outcome outcome;
+  if (height_ == 0) {
+    outcome.dropped = dropped("not-started", "the engine has no height yet");
+    return outcome;
+  }
+  if (vote.chain != chain_) {
+    outcome.dropped = dropped("wrong-chain", "the vote is for chain " + vote.chain);
+    return outcome;
+  }
+  if (vote.height != height_) {
+    outcome.dropped = dropped("wrong-height", "the vote is for height " + std::to_string(vote.height));
+    return outcome;
+  }
+  if (decided_) {
+    outcome.dropped = dropped("decided", "this height is decided");
+    return outcome;
+  }
+  const Status sender = check_sender(vote.validator, digest_of(vote), vote.signature);
+  if (!sender) {
+    outcome.dropped = sender.problem();
+    return outcome;
+  }
+  auto& highest = highest_round_[vote.validator];
+  highest = std::max(highest, vote.round);
+  if (!started_round_) activate(now_ms, outcome.actions);
+  if (vote.round > round_ + timeouts_.max_future_rounds) {
+    // Counted for the round-skip rule (L55) only; nothing stored.
+    outcome.dropped = dropped("round-too-far", "the vote's round is too far ahead to keep");
+  } else {
+    add_vote(vote, outcome.actions);
+  }
+  progress(now_ms, outcome.actions);
+  return outcome;
+}
+
+Outcome Engine::on_proposal(const Proposal& proposal, std::uint64_t now_ms) {
+  Outcome outcome;
+  if (height_ == 0) {
+    outcome.dropped = dropped("not-started", "the engine has no height yet");
+    return outcome;
+  }
+  if (proposal.chain != chain_) {
+    outcome.dropped = dropped("wrong-chain", "the proposal is for chain " + proposal.chain);
+    return outcome;
+  }
+  if (proposal.height != height_) {
+    outcome.dropped = dropped("wrong-height", "the proposal is for height " + std::to_string(proposal.height));
+    return outcome;
+  }
+  if (decided_) {
+    outcome.dropped = dropped("decided", "this height is decided");
+    return outcome;
+  }
+  if (proposal.pol_round && *proposal.pol_round >= proposal.round) {
+    outcome.dropped = dropped("invalid-proposal", "pol_round is not below the round");
+    return outcome;
+  }
+  if (proposal.round > round_ + timeouts_.max_future_rounds) {
+    outcome.dropped = dropped("round-too-far", "the proposal's round is too far ahead to keep");
+    return outcome;
+  }
+  if (proposal.validator != proposer_of(proposal.round)) {
+    outcome.dropped = dropped("not-proposer", "the sender is not the proposer of the round");
+    return outcome;
+  }
+  const Hash32 hash = proposal_hash(proposal);
+  const Status sender = check_sender(proposal.validator, digest_of(proposal), proposal.signature);
+  if (!sender) {
+    outcome.dropped = sender.problem();
+    return outcome;
+  }
+  auto& highest = highest_round_[proposal.validator];
+  highest = std::max(highest, proposal.round);
+  if (!started_round_) activate(now_ms, outcome.actions);
+  add_proposal(proposal, hash);
+  progress(now_ms, outcome.actions);
+  return outcome;
+}
+
+std::vector<Action> Engine::on_timeout(const Timeout& timeout, std::uint64_t now_ms) {
+  std::vector<Action> out;
+  if (height_ == 0 || timeout.height != height_ || decided_ || !started_round_) return out;
+  if (timeout.round != round_) return out;
+  switch (timeout.step) {
+    case Step::propose:  // Alg.1 L57-60 OnTimeoutPropose
+      if (step_ != Step::propose) return out;
+      sign_prevote(std::nullopt, out);
+      step_ = Step::prevote;
+      break;
+    case Step::prevote:  // Alg.1 L61-64 OnTimeoutPrevote
+      if (step_ != Step::prevote) return out;
+      sign_precommit(std::nullopt, out);
+      step_ = Step::precommit;
+      break;
+    case Step::precommit:  // Alg.1 L65-67 OnTimeoutPrecommit
+      start_round(round_ + 1, now_ms, out);
+      break;
+  }
+  progress(now_ms, out);
+  return out;
+}
+
+std::vector<Action> Engine::on_candidates_available(std::uint64_t now_ms) {
+  std::vector<Action> out;
+  if (height_ == 0 || decided_) return out;
+  if (!started_round_) {
+    activate(now_ms, out);
+  } else if (awaiting_candidates_ && step_ == Step::propose) {
+    try_propose(now_ms, out);
+  }
+  progress(now_ms, out);
+  return out;
+}
+
+std::vector<Action> Engine::rebroadcast() const {
+  std::vector<Action> out;
+  if (height_ == 0 || decided_) return out;
+  if (sign_state_.height == height_) {
+    if (sign_state_.proposal) out.push_back(Broadcast{*sign_state_.proposal});
+    if (sign_state_.prevote) out.push_back(Broadcast{*sign_state_.prevote});
+    if (sign_state_.precommit) out.push_back(Broadcast{*sign_state_.precommit});
+  }
+  // Relay the round's proposal too: a peer that lost it cannot prevote for it otherwise.
+  auto round = rounds_.find(round_);
+  if (round != rounds_.end() && !round->second.proposals.empty()) {
+    const Proposal& proposal = round->second.proposals.front();
+    const bool own = sign_state_.proposal && sign_state_.proposal->round == proposal.round &&
+                     sign_state_.height == height_;
+    if (!own) out.push_back(Broadcast{proposal});
+  }
+  return out;
+}
+
+void Engine::activate(std::uint64_t now_ms, std::vector<Action>& out) {
+  ONEBILL_ASSERT(!started_round_);
+  start_round(0, now_ms, out);  // Alg.1 L10 "upon start do StartRound(0)"
+}
+
+void Engine::add_proposal(const Proposal& proposal, const Hash32& hash) {
+  auto& proposals = rounds_[proposal.round].proposals;
+  for (const auto& kept : proposals) {
+    if (proposal_hash(kept) == hash) return;
+  }
+  if (proposals.size() < 2) proposals.push_back(proposal);
+}
+
+void Engine::add_vote(const Vote& vote, std::vector<Action>& out) {
+  ONEBILL_ASSERT(vote.height == height_);
+  auto& round = rounds_[vote.round];
+  auto& votes = vote.type == VoteType::prevote ? round.prevotes : round.precommits;
+  auto [existing, inserted] = votes.emplace(vote.validator, vote);
+  if (inserted || existing->second.block == vote.block) return;
+  // The first vote counts; a conflicting one is evidence of equivocation (reported once).
+  const auto key = std::make_tuple(vote.validator, vote.round, static_cast<int>(vote.type));
+  if (evidence_reported_.insert(key).second) out.push_back(EvidenceFound{Evidence{existing->second, vote}});
+}
+
+void Engine::schedule(Step step, std::uint32_t round, std::vector<Action>& out) const {
+  out.push_back(Schedule{Timeout{height_, round, step}, timeouts_.delay_ms(step, round)});
+}
+
+// Alg.1 L11-21 StartRound(round). The proposer schedules the propose timeout too (a deviation):
+// with no candidates it proposes nothing and must then prevote nil like everyone else.
+void Engine::start_round(std::uint32_t round, std::uint64_t now_ms, std::vector<Action>& out) {
+  ONEBILL_ASSERT(!started_round_ || round > round_);
+  started_round_ = true;
+  round_ = round;
+  step_ = Step::propose;
+  awaiting_candidates_ = false;
+  if (self_ && proposer_of(round_) == self_->address) {
+    if (valid_proposal_ && valid_round_) {
+      // L14-15: re-propose validValue with its round as the proof-of-lock round.
+      if (may_sign(round_, Step::propose) && key_) {
+        Proposal proposal = *valid_proposal_;
+        proposal.round = round_;
+        proposal.pol_round = valid_round_;
+        proposal.validator = self_->address;
+        proposal.signature = key_->sign_digest(digest_of(proposal));
+        add_proposal(proposal, proposal_hash(proposal));
+        persist_and_broadcast(proposal, out);
+      }
+    } else {
+      try_propose(now_ms, out);  // L16-19: getValue()
+    }
+  }
+  schedule(Step::propose, round_, out);  // L21
+}
+
+void Engine::try_propose(std::uint64_t now_ms, std::vector<Action>& out) {
+  awaiting_candidates_ = false;
+  if (!self_ || !key_ || !may_sign(round_, Step::propose)) return;
+  const auto candidates = app_.candidates();
+  auto made = node::propose(app_.committed(), candidates, now_ms, self_->address);
+  if (!made) {
+    // A local fault reading the store: propose nothing this round (others time out); try again later.
+    awaiting_candidates_ = true;
+    return;
+  }
+  if (!made->refused.empty()) app_.refused(made->refused);
+  if (!made->block) {
+    awaiting_candidates_ = true;  // no empty blocks: wait for on_candidates_available
+    return;
+  }
+  ONEBILL_ASSERT(made->block->block.header.height == height_);
+  Proposal proposal{chain_, height_, round_, std::nullopt, made->block->block, self_->address, {}};
+  proposal.signature = key_->sign_digest(digest_of(proposal));
+  validity_.emplace(made->block->hash, Validity{Status{}, made->block->executed});
+  add_proposal(proposal, made->block->hash);
+  persist_and_broadcast(proposal, out);
+}
+
+bool Engine::may_sign(std::uint32_t round, Step step) const {
+  return std::make_tuple(height_, round, static_cast<int>(step)) >
+         std::make_tuple(sign_state_.height, sign_state_.round, static_cast<int>(sign_state_.step));
+}
+
+void Engine::persist_and_broadcast(std::variant<Proposal, Vote> message, std::vector<Action>& out) {
+  std::uint32_t round = 0;
+  Step step = Step::propose;
+  if (const auto* proposal = std::get_if<Proposal>(&message)) {
+    round = proposal->round;
+  } else {
+    const auto& vote = std::get<Vote>(message);
+    round = vote.round;
+    step = vote.type == VoteType::prevote ? Step::prevote : Step::precommit;
+  }
+  ONEBILL_ASSERT(may_sign(round, step));  // never sign at or below the last signed (height, round, step)
+  if (sign_state_.height != height_ || sign_state_.round != round) {
+    sign_state_.proposal.reset();
+    sign_state_.prevote.reset();
+    sign_state_.precommit.reset();
+  }
+  sign_state_.height = height_;
+  sign_state_.round = round;
+  sign_state_.step = step;
+  sign_state_.locked_round = locked_round_;
+  sign_state_.locked_block = locked_block_;
+  if (const auto* proposal = std::get_if<Proposal>(&message)) {
+    sign_state_.proposal = *proposal;
+  } else if (step == Step::prevote) {
+    sign_state_.prevote = std::get<Vote>(message);
+  } else {
+    sign_state_.precommit = std::get<Vote>(message);
+  }
+  out.push_back(Persist{sign_state_});  // durable before anyone sees the signature
+  out.push_back(Broadcast{std::move(message)});
+}
+
+void Engine::sign_prevote(std::optional<Hash32> block, std::vector<Action>& out) {
+  if (!self_ || !key_ || !may_sign(round_, Step::prevote)) return;
+  Vote vote{chain_, height_, round_, VoteType::prevote, block, self_->address, {}};
+  vote.signature = key_->sign_digest(digest_of(vote));
+  add_vote(vote, out);
+  persist_and_broadcast(vote, out);
+}
+
+void Engine::sign_precommit(std::optional<Hash32> block, std::vector<Action>& out) {
+  if (!self_ || !key_ || !may_sign(round_, Step::precommit)) return;
+  Vote vote{chain_, height_, round_, VoteType::precommit, block, self_->address, {}};
+  vote.signature = key_->sign_digest(digest_of(vote));
+  add_vote(vote, out);
+  persist_and_broadcast(vote, out);
+}
+
+const Engine::Validity& Engine::validity(const Proposal& proposal) {
+  const Hash32 hash = proposal_hash(proposal);
+  auto found = validity_.find(hash);
+  if (found != validity_.end()) return found->second;
+  Validity result;
+  const auto& header = proposal.block.header;
+  const bool proposer_known = std::any_of(set_.begin(), set_.end(), [&](const ledger::Validator& v) {
+    return v.address == header.proposer;
+  });
+  if (!proposer_known) {
+    result.status = invalid("invalid-block", "the header's proposer is not a validator");
+  } else {
+    auto executed = node::execute(app_.committed(), proposal.block);
+    if (executed) {
+      result.executed = std::move(*executed);
+    } else {
+      result.status = executed.problem();
+    }
+  }
+  return validity_.emplace(hash, std::move(result)).first->second;
+}
+
+// valid(v) for a prevote (L22, L28): executes, and the header is the round's (proposer of a fresh
+// proposal; a re-proposed block keeps its maker) and not too far ahead of our clock (DESIGN §5).
+bool Engine::prevote_acceptable(const Proposal& proposal, std::uint64_t now_ms) {
+  if (!validity(proposal).status.ok()) return false;
+  const auto& header = proposal.block.header;
+  if (header.time_ms > now_ms + timeouts_.max_block_ahead_ms) return false;
+  if (!proposal.pol_round && header.proposer != proposal.validator) return false;
+  return true;
+}
+
+std::uint64_t Engine::power_of(const std::map<Address, Vote>& votes, const std::optional<Hash32>& block) const {
+  std::uint64_t power = 0;
+  for (const auto& validator : set_) {
+    auto vote = votes.find(validator.address);
+    if (vote != votes.end() && vote->second.block == block) power += validator.power;
+  }
+  return power;
+}
+
+std::uint64_t Engine::power_of_any(const std::map<Address, Vote>& votes) const {
+  std::uint64_t power = 0;
+  for (const auto& validator : set_) {
+    if (votes.contains(validator.address)) power += validator.power;
+  }
+  return power;
+}
+
+const Proposal* Engine::find_proposal(std::uint32_t round, const Hash32& hash) const {
+  auto found = rounds_.find(round);
+  if (found != rounds_.end()) {
+    for (const auto& proposal : found->second.proposals) {
+      if (proposal_hash(proposal) == hash) return &proposal;
+    }
+  }
+  // The same block carried by another round's proposal is the same value v.
+  for (const auto& [other_round, state] : rounds_) {
+    (void)other_round;
+    for (const auto& proposal : state.proposals) {
+      if (proposal_hash(proposal) == hash) return &proposal;
+    }
+  }
+  return nullptr;
+}
+
+void Engine::progress(std::uint64_t now_ms, std::vector<Action>& out) {
+  // Each pass changes the step, the round or a one-time flag, so this ends; the bound asserts it.
+  for (int pass = 0; pass < 1000; ++pass) {
+    if (!progress_once(now_ms, out)) return;
+  }
+  ONEBILL_ASSERT(false && "consensus rules did not settle");
+}
+
+bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
+  if (decided_ || !started_round_) return false;
+
+  // Alg.1 L49-54: a proposal of some round r and +2/3 precommits of r for it: decide.
+  for (const auto& [round, state] : rounds_) {
+    std::map<Hash32, std::uint64_t> power;
+    for (const auto& validator : set_) {
+      auto vote = state.precommits.find(validator.address);
+      if (vote != state.precommits.end() && vote->second.block) power[*vote->second.block] += validator.power;
+    }
+    for (const auto& [hash, block_power] : power) {
+      if (!two_thirds(block_power)) continue;
+      const Proposal* proposal = find_proposal(round, hash);
+      if (proposal == nullptr) continue;  // the block has not arrived (block sync brings it)
+      const Validity& valid = validity(*proposal);
+      if (!valid.status.ok()) continue;
+      ledger::Commit commit{height_, round, hash, {}};
+      for (const auto& [address, vote] : state.precommits) {
+        if (vote.block == hash) commit.precommits.push_back({address, vote.signature});
+      }
+      decided_ = true;
+      out.push_back(Decide{proposal->block, *valid.executed, std::move(commit)});
+      return false;
+    }
+  }
+
+  // Alg.1 L55-56: +1/3 of the power is in a higher round: go to the highest such round.
+  {
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> ahead;  // (highest round, power)
+    for (const auto& validator : set_) {
+      auto highest = highest_round_.find(validator.address);
+      if (highest != highest_round_.end() && highest->second > round_)
+        ahead.emplace_back(highest->second, validator.power);
+    }
+    std::sort(ahead.begin(), ahead.end(), std::greater<>());
+    std::uint64_t power = 0;
+    for (const auto& [round, validator_power] : ahead) {
+      power += validator_power;
+      if (one_third(power)) {
+        start_round(round, now_ms, out);
+        return true;
+      }
+    }
+  }
+
+  RoundState& state = rounds_[round_];
+  const Proposal* first = state.proposals.empty() ? nullptr : &state.proposals.front();
+  if (step_ == Step::propose && first != nullptr) {
+    const Hash32 hash = proposal_hash(*first);
+    if (!first->pol_round) {
+      // Alg.1 L22-27: a fresh proposal; prevote it if valid and we are not locked on another value.
+      const bool accept =
+          prevote_acceptable(*first, now_ms) && (!locked_round_ || locked_block_ == hash);
+      sign_prevote(accept ? std::optional<Hash32>(hash) : std::nullopt, out);
+      step_ = Step::prevote;
+      return true;
+    }
+    const std::uint32_t pol_round = *first->pol_round;
+    auto pol = rounds_.find(pol_round);
+    if (pol_round < round_ && pol != rounds_.end() && two_thirds(power_of(pol->second.prevotes, hash))) {
+      // Alg.1 L28-33: a re-proposal with a polka in pol_round; the lock check is what keeps a
+      // validator locked on another value from prevoting it.
+      const bool accept = prevote_acceptable(*first, now_ms) &&
+                          (!locked_round_ || *locked_round_ <= pol_round || locked_block_ == hash);
+      sign_prevote(accept ? std::optional<Hash32>(hash) : std::nullopt, out);
+      step_ = Step::prevote;
+      return true;
+    }
+  }
+
+  if (step_ != Step::propose) {
+    // Alg.1 L34-35: +2/3 prevotes of any kind, first time: schedule OnTimeoutPrevote.
+    if (step_ == Step::prevote && !state.prevote_timeout_scheduled && two_thirds(power_of_any(state.prevotes))) {
+      state.prevote_timeout_scheduled = true;
+      schedule(Step::prevote, round_, out);
+    }
+    // Alg.1 L36-43: a proposal with +2/3 prevotes for it in this round, valid, first time: lock
+    // (when still in prevote) and remember it as the valid value.
+    if (!state.locked_or_valid_updated) {
+      for (const auto& proposal : state.proposals) {
+        const Hash32 hash = proposal_hash(proposal);
+        if (!two_thirds(power_of(state.prevotes, hash))) continue;
+        if (!validity(proposal).status.ok()) continue;
+        state.locked_or_valid_updated = true;
+        if (step_ == Step::prevote) {
+          locked_round_ = round_;
+          locked_block_ = hash;
+          sign_precommit(hash, out);
+          step_ = Step::precommit;
+        }
+        valid_round_ = round_;
+        valid_proposal_ = proposal;
+        return true;
+      }
+    }
+    // Alg.1 L44-46: +2/3 prevotes for nil: precommit nil.
+    if (step_ == Step::prevote && two_thirds(power_of(state.prevotes, std::nullopt))) {
+      sign_precommit(std::nullopt, out);
+      step_ = Step::precommit;
+      return true;
+    }
+  }
+
+  // Alg.1 L47-48: +2/3 precommits of any kind, first time: schedule OnTimeoutPrecommit.
+  if (!state.precommit_timeout_scheduled && two_thirds(power_of_any(state.precommits))) {
+    state.precommit_timeout_scheduled = true;
+    schedule(Step::precommit, round_, out);
+  }
+  return false;
+}
+
+}  // namespace onebill::consensus

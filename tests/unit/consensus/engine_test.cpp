@@ -1,0 +1,424 @@
+// The Tendermint engine (node/consensus.h): Algorithm 1's rules, one TEST_CASE per rule.
+#include <doctest/doctest.h>
+
+#include "tests/unit/consensus/cluster.h"
+
+namespace onebill::consensus::test {
+namespace {
+
+bool has_timeout(const NodeRecord& record, Step step, std::uint32_t round) {
+  for (const auto& schedule : record.scheduled) {
+    if (schedule.timeout.step == step && schedule.timeout.round == round) return true;
+  }
+  return false;
+}
+
+std::optional<Vote> last_vote(const NodeRecord& record, VoteType type) {
+  for (auto it = record.sent.rbegin(); it != record.sent.rend(); ++it) {
+    if (const auto* vote = std::get_if<Vote>(&*it); vote && vote->type == type) return *vote;
+  }
+  return std::nullopt;
+}
+
+// A proposal of validator i for (height, round) carrying `block`, signed.
+Proposal signed_proposal(const Cluster& cluster, std::size_t i, std::uint64_t height, std::uint32_t round,
+                         std::optional<std::uint32_t> pol_round, const ledger::Block& block) {
+  Proposal proposal{cluster.genesis.chain, height, round, pol_round, block, cluster.keys[i].address(), {}};
+  proposal.signature = cluster.keys[i].sign_digest(ledger::proposal_digest(
+      proposal.chain, height, round, pol_round, ledger::block_hash(block.header)));
+  return proposal;
+}
+
+std::size_t index_of(const Cluster& cluster, const Address& address) {
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (cluster.keys[i].address() == address) return i;
+  }
+  FAIL("not a validator");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a single validator commits from its own messages without waiting for a timeout") {
+  Cluster cluster({1});
+  cluster.start_all(1);
+  CHECK(cluster.records[0].sent.empty());  // idle: nothing to propose yet
+  CHECK_FALSE(has_timeout(cluster.records[0], Step::propose, 0));
+  cluster.apps[0]->pool.push_back(cluster.issue(0));
+  cluster.run(0, cluster.engines[0]->on_candidates_available(cluster.now));
+  REQUIRE(cluster.records[0].decided.size() == 1);
+  const Decide& decide = cluster.records[0].decided[0];
+  CHECK(decide.block.header.height == 1);
+  CHECK(decide.block.transactions.size() == 1);
+  CHECK(ledger::verify_commit(cluster.genesis.chain, decide.commit, cluster.set()).ok());
+  CHECK(cluster.records[0].sent.size() == 3);  // proposal, prevote, precommit
+  cluster.commit(0);
+  CHECK(ledger::Ledger(cluster.apps[0]->store).head().value()->height == 1);
+}
+
+TEST_CASE("no empty block is proposed: the proposer waits for candidates") {
+  Cluster cluster({1});
+  cluster.start_all(1);
+  cluster.run(0, cluster.engines[0]->on_candidates_available(cluster.now));
+  CHECK(cluster.records[0].decided.empty());
+  CHECK(cluster.records[0].sent.empty());
+  cluster.apps[0]->pool.push_back(cluster.issue(0));
+  cluster.run(0, cluster.engines[0]->on_candidates_available(cluster.now));
+  CHECK(cluster.records[0].decided.size() == 1);
+}
+
+TEST_CASE("four validators decide the same block at each height when every message arrives") {
+  Cluster cluster({1, 1, 1, 1});
+  for (std::uint64_t height = 1; height <= 3; ++height) {
+    for (auto& app : cluster.apps) app->pool.clear();  // the mempool drops what was committed
+    cluster.give_all(cluster.issue(height - 1));
+    cluster.start_all(height);
+    for (std::size_t i = 0; i < cluster.size(); ++i)
+      cluster.run(i, cluster.engines[i]->on_candidates_available(cluster.now));
+    cluster.deliver_all();
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      REQUIRE(cluster.records[i].decided.size() == height);
+      CHECK(cluster.records[i].decided.back().commit.block_hash ==
+            cluster.records[0].decided.back().commit.block_hash);
+      cluster.commit(i);
+    }
+  }
+}
+
+TEST_CASE("every signature is persisted before it is broadcast") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  std::vector<Action> actions = cluster.engines[0]->on_candidates_available(cluster.now);
+  // Any round: wherever a Broadcast of an own message appears, a Persist of it comes just before.
+  for (std::size_t k = 0; k < actions.size(); ++k) {
+    const auto* broadcast = std::get_if<Broadcast>(&actions[k]);
+    if (broadcast == nullptr) continue;
+    REQUIRE(k > 0);
+    const auto* persist = std::get_if<Persist>(&actions[k - 1]);
+    REQUIRE(persist != nullptr);
+    if (const auto* vote = std::get_if<Vote>(&broadcast->message)) {
+      CHECK((persist->state.prevote == *vote || persist->state.precommit == *vote));
+    }
+  }
+}
+
+TEST_CASE("proposers rotate in proportion to voting power") {
+  std::vector<ledger::Validator> set;
+  const std::vector<std::uint64_t> powers = {1, 2, 3, 4};
+  for (std::size_t i = 0; i < powers.size(); ++i)
+    set.push_back({validator_key(i).address(), "", powers[i]});
+  ProposerSchedule schedule(set);
+  std::map<Address, std::uint64_t> count;
+  for (std::uint64_t height = 1; height <= 100; ++height) ++count[schedule.proposer(height, 0).address];
+  for (const auto& validator : set) CHECK(count[validator.address] == 10 * validator.power);
+  // Rounds move along the same schedule, deterministically.
+  ProposerSchedule again(set);
+  CHECK(again.proposer(7, 3).address == schedule.proposer(7, 3).address);
+  CHECK(schedule.proposer(7, 0).address == schedule.proposer(6, 1).address);
+}
+
+TEST_CASE("equal powers: each validator proposes once per n heights, ties broken by address") {
+  std::vector<ledger::Validator> set;
+  for (std::size_t i = 0; i < 5; ++i) set.push_back({validator_key(i).address(), "", 1});
+  ProposerSchedule schedule(set);
+  std::set<Address> seen;
+  for (std::uint64_t height = 0; height < 5; ++height) seen.insert(schedule.proposer(height, 0).address);
+  CHECK(seen.size() == 5);
+  auto lowest = std::min_element(set.begin(), set.end(), [](const auto& a, const auto& b) {
+    return a.address < b.address;
+  });
+  CHECK(schedule.proposer(0, 0).address == lowest->address);
+}
+
+TEST_CASE("timeouts grow with the round") {
+  TimeoutConfig config;
+  CHECK(config.delay_ms(Step::propose, 3) == config.propose_base_ms + 3 * config.propose_delta_ms);
+  CHECK(config.delay_ms(Step::prevote, 2) > config.delay_ms(Step::prevote, 1));
+  CHECK(config.delay_ms(Step::precommit, 5) > config.delay_ms(Step::precommit, 0));
+}
+
+TEST_CASE("a conflicting second vote is evidence and does not count") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.start_all(1);
+  const Hash32 some_block = keccak256("some block");
+  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
+  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, some_block), cluster.now));
+  REQUIRE(cluster.records[0].evidence.size() == 1);
+  CHECK(cluster.records[0].evidence[0].first.block == std::nullopt);
+  CHECK(cluster.records[0].evidence[0].second.block == some_block);
+  // A third conflicting vote is not reported again; a repeated identical vote is no evidence.
+  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, keccak256("x")), cluster.now));
+  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
+  CHECK(cluster.records[0].evidence.size() == 1);
+  CHECK(to_json(cluster.records[0].evidence[0]).contains("second"));
+}
+
+TEST_CASE("votes with a bad signature, from a non-validator, or for another chain or height are dropped") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.start_all(1);
+  auto& engine = *cluster.engines[0];
+  Vote forged = cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt);
+  forged.signature = cluster.vote(2, 1, 0, VoteType::prevote, std::nullopt).signature;
+  CHECK(engine.on_vote(forged, cluster.now).dropped->rule == "invalid-signature");
+  Vote outsider = cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt);
+  outsider.validator = cluster.consortium.outsider.address;
+  CHECK(engine.on_vote(outsider, cluster.now).dropped->rule == "unknown-validator");
+  Vote other_chain = cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt);
+  other_chain.chain = "another-chain";
+  CHECK(engine.on_vote(other_chain, cluster.now).dropped->rule == "wrong-chain");
+  CHECK(engine.on_vote(cluster.vote(1, 5, 0, VoteType::prevote, std::nullopt), cluster.now).dropped->rule ==
+        "wrong-height");
+  CHECK_FALSE(engine.started());  // nothing valid arrived, so the engine still idles
+}
+
+TEST_CASE("huge rounds are not stored, but +1/3 of the power in a higher round moves us there (L55)") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.start_all(1);
+  auto& engine = *cluster.engines[0];
+  const std::uint32_t huge = 4'000'000'000u;
+  auto outcome = engine.on_vote(cluster.vote(1, 1, huge, VoteType::prevote, std::nullopt), cluster.now);
+  CHECK(outcome.dropped->rule == "round-too-far");
+  CHECK(engine.round() == 0);  // one validator (1/4) is not enough
+  cluster.run(0, engine.on_vote(cluster.vote(2, 1, 5, VoteType::precommit, std::nullopt), cluster.now));
+  CHECK(engine.round() == 5);  // validators 1 and 2 (1/2) are in round 5 or beyond
+}
+
+TEST_CASE("a validator locked on a block prevotes nil on another block proposed without a proof of lock") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t me = (proposer0 + 1) % 4;
+  auto& engine = *cluster.engines[me];
+  cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
+  // Deliver only the proposal to `me`, then three prevotes for it: `me` locks in round 0.
+  const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
+  const Hash32 first_hash = ledger::block_hash(first.block.header);
+  cluster.run(me, engine.on_proposal(first, cluster.now));
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
+  }
+  REQUIRE(last_vote(cluster.records[me], VoteType::precommit)->block == first_hash);
+  CHECK(cluster.records[me].persisted.back().locked_block == first_hash);
+  // Round 1 (others precommitted nil): a different block, fresh (no pol_round), from round 1's proposer.
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
+  }
+  cluster.fire(me, Step::precommit);
+  REQUIRE(engine.round() == 1);
+  const std::size_t proposer1 = index_of(cluster, engine.proposer_of(1));
+  auto other = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 1,
+                             cluster.keys[proposer1].address());
+  REQUIRE(other->block.has_value());
+  REQUIRE(other->block->hash != first_hash);
+  if (proposer1 != me) {
+    cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer1, 1, 1, std::nullopt, other->block->block),
+                                       cluster.now));
+    const auto prevote = last_vote(cluster.records[me], VoteType::prevote);
+    CHECK(prevote->round == 1);
+    CHECK(prevote->block == std::nullopt);  // L22-27: locked on another value
+  }
+}
+
+TEST_CASE("a locked validator prevotes a re-proposal whose proof of lock is at or after its lock (L28)") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t me = (proposer0 + 1) % 4;
+  auto& engine = *cluster.engines[me];
+  cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
+  const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
+  const Hash32 first_hash = ledger::block_hash(first.block.header);
+  // `me` locks on the first block in round 0.
+  cluster.run(me, engine.on_proposal(first, cluster.now));
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
+  }
+  // Round 1 and 2 pass with nil precommits; a different block B gets a polka in round 1.
+  auto other = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 5,
+                             cluster.keys[proposer0].address());
+  const Hash32 other_hash = other->block->hash;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
+  }
+  cluster.fire(me, Step::precommit);
+  REQUIRE(engine.round() == 1);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) {
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 1, VoteType::prevote, other_hash), cluster.now));
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 1, VoteType::precommit, std::nullopt), cluster.now));
+    }
+  }
+  cluster.fire(me, Step::precommit);
+  REQUIRE(engine.round() == 2);
+  const std::size_t proposer2 = index_of(cluster, engine.proposer_of(2));
+  if (proposer2 == me) return;  // the schedule made `me` the proposer: nothing to check here
+  // B re-proposed in round 2 with pol_round 1 > locked round 0: prevote B despite the lock.
+  cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer2, 1, 2, 1, other->block->block), cluster.now));
+  auto prevote = last_vote(cluster.records[me], VoteType::prevote);
+  CHECK(prevote->round == 2);
+  CHECK(prevote->block == other_hash);
+}
+
+TEST_CASE("a re-proposal whose proof of lock is older than the lock gets a nil prevote (L28)") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t me = (proposer0 + 1) % 4;
+  auto& engine = *cluster.engines[me];
+  // Round 0: block B gets a polka that `me` sees only later; `me` prevotes nil (no proposal) and moves on.
+  auto block_b = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 5,
+                               cluster.keys[proposer0].address());
+  const Hash32 b_hash = block_b->block->hash;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) {
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, b_hash), cluster.now));
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
+    }
+  }
+  cluster.fire(me, Step::precommit);
+  REQUIRE(engine.round() == 1);
+  // Round 1: `me` locks on block A.
+  const std::size_t proposer1 = index_of(cluster, engine.proposer_of(1));
+  if (proposer1 == me) return;
+  auto block_a = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 9,
+                               cluster.keys[proposer1].address());
+  const Hash32 a_hash = block_a->block->hash;
+  cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer1, 1, 1, std::nullopt, block_a->block->block),
+                                     cluster.now));
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) {
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 1, VoteType::prevote, a_hash), cluster.now));
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 1, VoteType::precommit, std::nullopt), cluster.now));
+    }
+  }
+  REQUIRE(cluster.records[me].persisted.back().locked_round == 1u);
+  cluster.fire(me, Step::precommit);
+  REQUIRE(engine.round() == 2);
+  const std::size_t proposer2 = index_of(cluster, engine.proposer_of(2));
+  if (proposer2 == me) return;
+  // B re-proposed with pol_round 0 < locked round 1: nil.
+  cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer2, 1, 2, 0, block_b->block->block), cluster.now));
+  auto prevote = last_vote(cluster.records[me], VoteType::prevote);
+  CHECK(prevote->round == 2);
+  CHECK(prevote->block == std::nullopt);
+}
+
+TEST_CASE("a block further than 10 s ahead of the validator's clock gets a nil prevote") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t me = (proposer0 + 1) % 4;
+  auto future = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 60'000,
+                              cluster.keys[proposer0].address());
+  cluster.run(me, cluster.engines[me]->on_proposal(
+                      signed_proposal(cluster, proposer0, 1, 0, std::nullopt, future->block->block), cluster.now));
+  CHECK(last_vote(cluster.records[me], VoteType::prevote)->block == std::nullopt);
+}
+
+TEST_CASE("a block with a forged header field gets a nil prevote") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t me = (proposer0 + 1) % 4;
+  auto made = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now,
+                            cluster.keys[proposer0].address());
+  ledger::Block forged = made->block->block;
+  forged.header.state_root = keccak256("not the state root");
+  cluster.run(me, cluster.engines[me]->on_proposal(signed_proposal(cluster, proposer0, 1, 0, std::nullopt, forged),
+                                                   cluster.now));
+  CHECK(last_vote(cluster.records[me], VoteType::prevote)->block == std::nullopt);
+}
+
+TEST_CASE("a proposal from a validator that is not the round's proposer is dropped") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t other = (proposer0 + 1) % 4;
+  const std::size_t me = (proposer0 + 2) % 4;
+  auto made = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now, cluster.keys[other].address());
+  auto outcome = cluster.engines[me]->on_proposal(
+      signed_proposal(cluster, other, 1, 0, std::nullopt, made->block->block), cluster.now);
+  CHECK(outcome.dropped->rule == "not-proposer");
+}
+
+TEST_CASE("a restarted validator re-sends its signed messages and never signs below them") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t me = (proposer0 + 1) % 4;
+  cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
+  const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
+  const Hash32 first_hash = ledger::block_hash(first.block.header);
+  cluster.run(me, cluster.engines[me]->on_proposal(first, cluster.now));
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me) cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
+  }
+  const SignState saved = cluster.records[me].persisted.back();
+  REQUIRE(saved.step == Step::precommit);
+  // Through JSON, as the node stores it.
+  auto restored = sign_state_from_json(json::read(json::canonical(to_json(saved))).value());
+  REQUIRE(restored.ok());
+  CHECK(restored->precommit == saved.precommit);
+  CHECK(restored->locked_block == first_hash);
+  Engine restarted(cluster.genesis.chain, cluster.keys[me], *cluster.apps[me], cluster.timeouts, *restored);
+  const auto actions = restarted.start(1, cluster.set(), cluster.now);
+  std::vector<Vote> resent;
+  for (const auto& action : actions) {
+    CHECK_FALSE(std::holds_alternative<Persist>(action));  // nothing new signed
+    if (const auto* broadcast = std::get_if<Broadcast>(&action)) resent.push_back(std::get<Vote>(broadcast->message));
+  }
+  REQUIRE(resent.size() == 2);
+  CHECK(resent[0] == *saved.prevote);
+  CHECK(resent[1] == *saved.precommit);
+  // A timeout of the same round cannot make it sign a nil precommit now.
+  CHECK(restarted.on_timeout(Timeout{1, 0, Step::prevote}, cluster.now).empty());
+  CHECK(restarted.step() == Step::precommit);
+}
+
+TEST_CASE("votes, proposals and the sign state round-trip through JSON; hostile input is refused") {
+  Cluster cluster({1});
+  cluster.apps[0]->pool.push_back(cluster.issue(0));
+  cluster.start_all(1);
+  cluster.run(0, cluster.engines[0]->on_candidates_available(cluster.now));
+  const Proposal proposal = std::get<Proposal>(cluster.records[0].sent[0]);
+  const Vote vote = std::get<Vote>(cluster.records[0].sent[1]);
+  auto vote_back = parse_vote(json::canonical(to_json(vote)));
+  REQUIRE(vote_back.ok());
+  CHECK(*vote_back == vote);
+  auto proposal_back = parse_proposal(json::canonical(to_json(proposal)));
+  REQUIRE(proposal_back.ok());
+  CHECK(ledger::block_hash(proposal_back->block.header) == ledger::block_hash(proposal.block.header));
+  CHECK(proposal_back->block.transactions == proposal.block.transactions);
+  CHECK(proposal_back->signature == proposal.signature);
+
+  Json extra = to_json(vote);
+  extra["extra"] = 1u;
+  CHECK(vote_from_json(extra).problem().rule == "wrong-type");
+  Json negative = to_json(vote);
+  negative["round"] = -1;
+  CHECK(vote_from_json(negative).problem().rule == "wrong-type");
+  Json huge_round = to_json(vote);
+  huge_round["round"] = std::uint64_t{1} << 40;
+  CHECK(vote_from_json(huge_round).problem().rule == "wrong-type");
+  Json bad_type = to_json(vote);
+  bad_type["type"] = "commit";
+  CHECK(vote_from_json(bad_type).problem().rule == "wrong-type");
+  CHECK(parse_vote("{\"chain\":").problem().rule == "malformed-json");
+  CHECK(parse_vote(std::string(200, '[') + std::string(200, ']')).problem().rule == "too-deep");
+  CHECK(parse_proposal("[]").problem().rule == "wrong-type");
+  Json no_block = to_json(proposal);
+  no_block.erase("block");
+  CHECK(proposal_from_json(no_block).problem().rule == "wrong-type");
+  CHECK(sign_state_from_json(Json{{"height", 1u}, {"round", 0u}, {"step", "sideways"}}).problem().rule ==
+        "wrong-type");
+}
+
+}  // namespace onebill::consensus::test
