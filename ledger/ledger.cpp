@@ -181,6 +181,11 @@ Result<std::optional<Control>> Ledger::control(const Hash32& id) const {
   return std::optional<Control>{control_of(**loaded)};
 }
 
+std::string bill_cursor(const Bill& bill) {
+  // The index key's suffix (keys.h x/): inverted issued height, then the id.
+  return encode_cursor(keys::u64be(UINT64_MAX - bill.issued_height) + keys::raw(bill.id));
+}
+
 Result<BillPage> Ledger::bills(BillIndex index, const IndexValue& value, std::string_view after,
                                std::size_t limit) const {
   limit = clamp_limit(limit);

@@ -38,6 +38,9 @@ struct BillPage {
   std::vector<Bill> bills;
   std::optional<std::string> next;  // opaque cursor (lowercase hex) for `after`; nullopt at the end
 };
+// The cursor that continues any bills() listing just after `bill` (for a caller that filters a page
+// and stops inside it).
+std::string bill_cursor(const Bill& bill);
 
 // A history entry that names a party (signer or recipient), for GET /v1/events, in chain order.
 struct PartyEvent {
