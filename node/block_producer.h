@@ -6,8 +6,8 @@
 //   commit   -> with precommits of more than 2/3 of the power, the block, its commit, the transaction
 //               index, the state and indexes go to the store in ONE synced write batch
 //
-// The single-validator node calls them in sequence; the Tendermint engine will call the same functions
-// from its state machine (propose on its turn, execute before prevoting, vote, commit on +2/3).
+// The Tendermint engine (node/consensus.h) calls them from its state machine: propose on its turn,
+// execute before prevoting, vote, and the node commits on +2/3 precommits; one validator alike.
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,12 @@
 #include "node/node.h"
 
+#include <deque>
+
 #include <spdlog/spdlog.h>
 
 #include "crypto/hex.h"
 #include "crypto/limits.h"
+#include "ledger/keys.h"
 #include "ledger/ledger.h"
 
 namespace onebill::node {
@@ -86,8 +89,45 @@ Result<std::unique_ptr<Node>> Node::open(std::unique_ptr<ledger::Store> store, c
                                        " is not in the chain's current validator set");
     }
   }
-  return std::unique_ptr<Node>(new Node(std::move(store), genesis, std::move(identity), **head, options));
+  // What this validator signed before a crash: it never signs below it (DESIGN §5).
+  consensus::SignState restored;
+  auto saved = store->get(sign_state_key);
+  ONEBILL_TRY(saved);
+  if (saved->has_value()) {
+    auto parsed = json::read(**saved);
+    if (!parsed) return storage_problem("the saved sign state is damaged: " + parsed.problem().detail);
+    auto state = consensus::sign_state_from_json(*parsed);
+    if (!state) return storage_problem("the saved sign state is damaged: " + state.problem().detail);
+    restored = std::move(*state);
+  }
+  std::unique_ptr<Node> node(new Node(std::move(store), genesis, std::move(identity), **head, options));
+  node->engine_ = std::make_unique<consensus::Engine>(
+      genesis.chain, validator_key, *node->app_, options.timeouts, std::move(restored));
+  return node;
 }
+
+// The engine's view of this node: its committed store and its mempool.
+class Node::EngineApp final : public consensus::Application {
+ public:
+  explicit EngineApp(Node& node) : node_(node) {}
+  // Only the consensus thread (holding engine_mutex_) writes the store, so it reads it unlocked.
+  const ledger::Store& committed() const override { return *node_.store_; }
+  std::vector<ledger::Transaction> candidates() override {
+    return node_.mempool_.candidates(limits::max_batch_transactions);
+  }
+  void refused(const std::vector<RefusedCandidate>& refused) override {
+    for (const auto& candidate : refused) {
+      for (const auto& evicted : node_.mempool_.evict(candidate.id, candidate.problem)) {
+        spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule,
+                     evicted.problem.detail);
+      }
+    }
+    node_.notify_outcomes();
+  }
+
+ private:
+  Node& node_;
+};
 
 Node::Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis,
            std::optional<ValidatorIdentity> identity, ledger::Head head, NodeOptions options)
@@ -96,20 +136,21 @@ Node::Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis,
       identity_(std::move(identity)),
       options_(options),
       mempool_(options.mempool),
-      head_(head) {}
+      head_(head),
+      app_(std::make_unique<EngineApp>(*this)) {}
 
 Node::~Node() {
   stop();
 }
 
 void Node::start() {
-  if (!identity_ || producer_.joinable()) return;
+  if (!identity_ || consensus_thread_.joinable()) return;
   {
     std::lock_guard lock(wake_mutex_);
     stopping_ = false;
     work_pending_ = !mempool_.empty();
   }
-  producer_ = std::thread([this] { run_producer(); });
+  consensus_thread_ = std::thread([this] { run_consensus(); });
 }
 
 void Node::stop() {
@@ -118,7 +159,7 @@ void Node::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (producer_.joinable()) producer_.join();
+  if (consensus_thread_.joinable()) consensus_thread_.join();
 }
 
 ledger::Head Node::head() const {
@@ -162,12 +203,16 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
     }
     outcome.already_pending = *admitted == Admission::already_pending;
   }
+  wake_for_candidates();
+  return outcome;
+}
+
+void Node::wake_for_candidates() {
   {
     std::lock_guard lock(wake_mutex_);
     work_pending_ = true;
   }
   wake_.notify_all();
-  return outcome;
 }
 
 Result<TxStatus> Node::tx_status(const Hash32& id) const {
@@ -251,64 +296,102 @@ void Node::notify_outcomes() {
   outcome_.notify_all();
 }
 
+void Node::ensure_engine_started_locked(std::uint64_t now_ms) {
+  const ledger::Head now_head = head();
+  if (engine_->height() == now_head.height + 1) return;
+  auto set = ledger::Ledger(*store_).validator_set(now_head.height + 1);
+  if (!set || !set->has_value()) {
+    spdlog::critical("the validator set of height {} is missing", now_head.height + 1);
+    failed_.store(true);
+    return;
+  }
+  const Status done = carry_out_locked(engine_->start(now_head.height + 1, **set, now_ms), now_ms);
+  if (!done) spdlog::critical("consensus stopped: {}: {}", done.problem().rule, done.problem().detail);
+}
+
 Result<std::optional<std::uint64_t>> Node::produce_block(std::uint64_t time_ms) {
   if (!identity_ || failed_.load()) return std::optional<std::uint64_t>();
-  std::lock_guard produce_lock(produce_mutex_);
-  const auto candidates = mempool_.candidates(limits::max_batch_transactions);
-  if (candidates.empty()) return std::optional<std::uint64_t>();
-
-  // Propose. Only this thread writes the store, so reading it here without the store mutex is safe.
-  auto proposal = propose(*store_, candidates, time_ms, identity_->validator.address);
-  if (!proposal) {
-    failed_.store(true);
-    return proposal.problem();
+  std::lock_guard engine_lock(engine_mutex_);
+  ensure_engine_started_locked(time_ms);
+  const std::uint64_t before = head().height;
+  if (!mempool_.empty() && !failed_.load()) {
+    ONEBILL_TRY(carry_out_locked(engine_->on_candidates_available(time_ms), time_ms));
   }
-  for (const auto& refused : proposal->refused) {
-    for (const auto& evicted : mempool_.evict(refused.id, refused.problem)) {
-      spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule,
-                   evicted.problem.detail);
+  const std::uint64_t after = head().height;
+  if (after == before) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(after);
+}
+
+Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint64_t now_ms) {
+  std::deque<consensus::Action> queue(std::make_move_iterator(actions.begin()),
+                                      std::make_move_iterator(actions.end()));
+  while (!queue.empty()) {
+    consensus::Action action = std::move(queue.front());
+    queue.pop_front();
+    if (auto* persist = std::get_if<consensus::Persist>(&action)) {
+      // Durable before the message leaves: a restarted validator never signs below it.
+      ledger::WriteBatch batch;
+      batch.put(std::string(sign_state_key), json::canonical(consensus::to_json(persist->state)));
+      const Status written = store_->write(batch, true);
+      if (!written) {
+        failed_.store(true);
+        return written;
+      }
+    } else if (std::get_if<consensus::Broadcast>(&action) != nullptr) {
+      // No peers yet: a single validator's own messages are counted inside the engine.
+    } else if (auto* schedule = std::get_if<consensus::Schedule>(&action)) {
+      std::lock_guard lock(wake_mutex_);
+      timers_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(schedule->delay_ms),
+                      schedule->timeout);
+    } else if (auto* decide = std::get_if<consensus::Decide>(&action)) {
+      ONEBILL_TRY(commit_decided_locked(*decide));
+      last_decide_ = std::chrono::steady_clock::now();
+      const std::uint64_t next = decide->block.header.height + 1;
+      auto set = ledger::Ledger(*store_).validator_set(next);
+      ONEBILL_TRY(set);
+      if (!set->has_value()) {
+        failed_.store(true);
+        return storage_problem("the validator set of height " + std::to_string(next) + " is missing");
+      }
+      for (auto& more : engine_->start(next, **set, now_ms)) queue.push_back(std::move(more));
+      if (!mempool_.empty()) wake_for_candidates();
+    } else if (auto* found = std::get_if<consensus::EvidenceFound>(&action)) {
+      const consensus::Vote& vote = found->evidence.first;
+      spdlog::warn("evidence: validator {} signed two {}s at height {} round {}", vote.validator.to_string(),
+                   vote.type == ledger::VoteType::prevote ? "prevote" : "precommit", vote.height, vote.round);
+      ledger::WriteBatch batch;
+      batch.put(std::string(evidence_prefix) + ledger::keys::u64be(vote.height) +
+                    ledger::keys::u32be(vote.round) +
+                    std::string(1, vote.type == ledger::VoteType::prevote ? '\x01' : '\x02') +
+                    std::string(vote.validator.bytes.begin(), vote.validator.bytes.end()),
+                json::canonical(consensus::to_json(found->evidence)));
+      ONEBILL_TRY(store_->write(batch, false));
     }
   }
-  if (!proposal->block) {
-    notify_outcomes();
-    return std::optional<std::uint64_t>();
-  }
-  const ProposedBlock& proposed = *proposal->block;
-  const std::uint64_t height = proposed.block.header.height;
+  return {};
+}
 
-  // Execute: every validator re-executes the proposal before it votes (DESIGN §5).
-  auto executed = execute(*store_, proposed.block);
-  if (!executed) {
-    // Our own proposal does not re-execute: nondeterminism in the rules, a bug. Stop making blocks.
-    spdlog::critical("block {} does not re-execute: {}: {}", height, executed.problem().rule,
-                     executed.problem().detail);
-    failed_.store(true);
-    return local_fault("internal", "the proposed block does not re-execute: " + executed.problem().detail);
-  }
+Status Node::commit_decided_locked(const consensus::Decide& decide) {
+  const std::uint64_t height = decide.block.header.height;
   auto signing_set = ledger::Ledger(*store_).validator_set(height);
   if (!signing_set || !signing_set->has_value()) {
     failed_.store(true);
     return storage_problem("the validator set of height " + std::to_string(height) + " is missing");
   }
-
-  // Vote: the one validator's precommit; with it, more than 2/3 of the power (DESIGN §5).
-  ledger::Commit commit_record{
-      height, 0, proposed.hash, {vote(*identity_, genesis_.chain, height, 0, proposed.hash)}};
-
   // Commit: one synced batch; the committed transactions leave the mempool under the same lock.
   {
     std::unique_lock lock(store_mutex_);
-    const Status written = commit(*store_, proposed.block, *executed, commit_record, **signing_set);
+    const Status written = commit(*store_, decide.block, decide.executed, decide.commit, **signing_set);
     if (!written) {
       spdlog::critical("cannot commit block {}: {}", height, written.problem().detail);
       failed_.store(true);
-      return written.problem();
+      return written;
     }
-    head_ = ledger::Head{height, proposed.hash, executed->state_root, proposed.block.header.time_ms};
-    mempool_.remove_committed(executed->transaction_ids);
-    committed_transactions_.fetch_add(executed->transaction_ids.size());
+    head_ = ledger::Head{height, decide.commit.block_hash, decide.executed.state_root, decide.block.header.time_ms};
+    mempool_.remove_committed(decide.executed.transaction_ids);
+    committed_transactions_.fetch_add(decide.executed.transaction_ids.size());
   }
-  spdlog::debug("block {} committed: {} transactions", height, proposed.block.transactions.size());
+  spdlog::debug("block {} committed: {} transactions", height, decide.block.transactions.size());
   notify_outcomes();
 
   // Re-check what is left against the new state; evict what no longer applies.
@@ -320,30 +403,85 @@ Result<std::optional<std::uint64_t>> Node::produce_block(std::uint64_t time_ms) 
     }
   }
   notify_outcomes();
-  return std::optional<std::uint64_t>(height);
+  return {};
 }
 
-void Node::run_producer() {
+void Node::run_consensus() {
+  using Clock = std::chrono::steady_clock;
   const auto interval = std::chrono::milliseconds(options_.block_interval_ms);
-  auto last_block = std::chrono::steady_clock::now() - interval;
-  std::unique_lock lock(wake_mutex_);
-  while (!stopping_) {
-    wake_.wait(lock, [&] { return stopping_ || work_pending_; });
-    if (stopping_) break;
-    // At most one block per interval; transactions arriving meanwhile join it.
-    if (wake_.wait_until(lock, last_block + interval, [&] { return stopping_; })) break;
-    work_pending_ = false;
-    lock.unlock();
-    last_block = std::chrono::steady_clock::now();
-    auto produced = produce_block(now_ms());
-    if (!produced)
-      spdlog::critical("block production stopped: {}: {}", produced.problem().rule,
-                       produced.problem().detail);
-    const bool more = !mempool_.empty() && healthy();
-    lock.lock();
-    if (!healthy()) break;
-    if (more) work_pending_ = true;
+  {
+    std::lock_guard engine_lock(engine_mutex_);
+    ensure_engine_started_locked(now_ms());
   }
+  std::unique_lock lock(wake_mutex_);
+  while (!stopping_ && healthy()) {
+    // Wake for: stop, a due timeout, or pending candidates once block_interval_ms has passed since
+    // the last commit (transactions arriving meanwhile join the block).
+    Clock::time_point candidates_at = Clock::time_point::max();
+    if (work_pending_) {
+      std::lock_guard engine_lock(engine_mutex_);
+      candidates_at = last_decide_ + interval;
+    }
+    const Clock::time_point timer_at = timers_.empty() ? Clock::time_point::max() : timers_.begin()->first;
+    const Clock::time_point until = std::min(candidates_at, timer_at);
+    if (until == Clock::time_point::max()) {
+      wake_.wait(lock, [&] { return stopping_ || work_pending_ || !timers_.empty(); });
+      continue;
+    }
+    if (Clock::now() < until) {
+      // Woken early by new work or a new timer: loop to recompute the deadline.
+      wake_.wait_until(lock, until);
+      continue;
+    }
+    std::vector<consensus::Timeout> due;
+    while (!timers_.empty() && timers_.begin()->first <= Clock::now()) {
+      due.push_back(timers_.begin()->second);
+      timers_.erase(timers_.begin());
+    }
+    const bool candidates = work_pending_ && candidates_at <= Clock::now();
+    if (candidates) work_pending_ = false;
+    lock.unlock();
+    {
+      std::lock_guard engine_lock(engine_mutex_);
+      const std::uint64_t now = now_ms();
+      Status done;
+      for (const auto& timeout : due) {
+        done = carry_out_locked(engine_->on_timeout(timeout, now), now);
+        if (!done) break;
+      }
+      if (done && candidates && !mempool_.empty()) done = carry_out_locked(engine_->on_candidates_available(now), now);
+      if (!done) spdlog::critical("consensus stopped: {}: {}", done.problem().rule, done.problem().detail);
+    }
+    lock.lock();
+  }
+}
+
+Result<Node::EvidencePage> Node::evidence(std::size_t limit, const std::optional<std::string>& after) const {
+  EvidencePage page;
+  std::string from(evidence_prefix);
+  if (after) {
+    auto suffix = hex::decode(*after);
+    if (!suffix) return invalid("invalid-body", "the cursor `after` is not one this node gave");
+    from += std::string(suffix->begin(), suffix->end());
+  }
+  std::shared_lock lock(store_mutex_);
+  Status failure;
+  ONEBILL_TRY(store_->scan(evidence_prefix, from, [&](std::string_view key, std::string_view value) {
+    if (after && key == from) return true;  // the cursor's own record was on the previous page
+    if (page.items.size() == limit) {
+      page.next = hex::encode(as_bytes(key.substr(evidence_prefix.size())));
+      return false;
+    }
+    auto parsed = json::read(value);
+    if (!parsed) {
+      failure = storage_problem("a stored evidence record is damaged");
+      return false;
+    }
+    page.items.push_back(std::move(*parsed));
+    return true;
+  }));
+  ONEBILL_TRY(failure);
+  return page;
 }
 
 }  // namespace onebill::node

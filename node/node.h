@@ -1,8 +1,10 @@
-// The daemon's runtime (DESIGN §5): the committed store, the mempool and the block producer of a
-// single-validator chain, with what the API asks of them (submit, transaction status, consistent reads,
-// waiting for a commit).
+// The daemon's runtime (DESIGN §5): the committed store, the mempool and the Tendermint engine
+// (node/consensus.h) that decides blocks, with what the API asks of them (submit, transaction status,
+// consistent reads, waiting for a commit).
 //
-// Threads: HTTP workers call submit/reads concurrently; one producer thread makes blocks. A shared mutex
+// Threads: HTTP workers call submit/reads concurrently; one consensus thread drives the engine
+// (candidates, timeouts) and carries out its actions: persist the sign state (synced) before a message
+// leaves, schedule timeouts, commit decided blocks, keep evidence. A shared mutex
 // orders them: reads and admission hold it shared, the commit of a block holds it exclusively while it
 // writes the block's one synced batch and drops the committed transactions from the mempool, so a read
 // never sees half a block and admission never sees a transaction both committed and pending.
@@ -29,14 +31,19 @@
 #include "ledger/genesis.h"
 #include "ledger/store.h"
 #include "node/block_producer.h"
+#include "node/consensus.h"
+#include "node/local_keys.h"
 #include "node/mempool.h"
 
 namespace onebill::node {
 
 struct NodeOptions {
+  // The least time between a commit and the next proposal: transactions arriving meanwhile join it.
   std::uint64_t block_interval_ms = 200;
   MempoolOptions mempool;
+  consensus::TimeoutConfig timeouts;
 };
+
 
 // What became of a transaction. 404 only for `unknown` (never seen, or aged out of the refusal log).
 struct TxStatus {
@@ -69,13 +76,24 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Starts and stops the producer thread (a validator only). Blocks are made every block_interval_ms
-  // while transactions are pending, never when idle.
+  // Starts and stops the consensus thread (a validator only): it runs the Tendermint engine
+  // (node/consensus.h) on this node's messages and timeouts. Blocks are made while transactions are
+  // pending, at most one per block_interval_ms, never when idle. A single validator runs the same
+  // engine and commits from its own votes.
   void start();
   void stop();
-  // Makes one block now from the pending transactions (tests, and the producer thread). Returns the new
-  // height, or nullopt when nothing was committed. A local fault (disk) stops production.
+  // Tells the engine, now, that candidates are pending, and carries out what it decides (tests, with
+  // the consensus thread stopped). A single validator commits a block in this call. Returns the new
+  // height, or nullopt when nothing was committed. A local fault (disk) stops consensus.
   Result<std::optional<std::uint64_t>> produce_block(std::uint64_t time_ms);
+
+  // Conflicting votes seen by this node (GET /v1/evidence) in chain order, at most `limit`, after the
+  // opaque cursor `after` that a previous page gave as `next`. Each item: consensus::Evidence's JSON.
+  struct EvidencePage {
+    std::vector<json::Json> items;
+    std::optional<std::string> next;  // cursor for the next page
+  };
+  Result<EvidencePage> evidence(std::size_t limit, const std::optional<std::string>& after) const;
 
   // Parses (expecting this chain), recovers the signer once, and admits against the pending state.
   SubmitOutcome submit(std::string_view wire_text);
@@ -116,7 +134,14 @@ class Node {
   SubmitOutcome admit(Result<ledger::Transaction> parsed);
   ledger::BlockContext next_context_locked() const;
   void notify_outcomes();
-  void run_producer();
+  void run_consensus();
+  class EngineApp;
+  // With engine_mutex_ held: starts the engine at head + 1 if it is not there yet.
+  void ensure_engine_started_locked(std::uint64_t now_ms);
+  // With engine_mutex_ held: carries out the engine's actions in order (persist before broadcast).
+  Status carry_out_locked(std::vector<consensus::Action> actions, std::uint64_t now_ms);
+  Status commit_decided_locked(const consensus::Decide& decide);
+  void wake_for_candidates();
 
   std::unique_ptr<ledger::Store> store_;
   const ledger::Genesis genesis_;
@@ -127,19 +152,24 @@ class Node {
   mutable std::shared_mutex store_mutex_;
   ledger::Head head_;  // guarded by store_mutex_
 
-  std::mutex produce_mutex_;  // one block at a time
+  // The engine and what it decides; every call into it holds engine_mutex_.
+  std::mutex engine_mutex_;
+  std::unique_ptr<EngineApp> app_;
+  std::unique_ptr<consensus::Engine> engine_;
+  std::chrono::steady_clock::time_point last_decide_{};  // guarded by engine_mutex_
 
-  // Producer wake-ups and outcome waiters.
+  // Consensus thread wake-ups: pending candidates, timeouts; and outcome waiters.
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool work_pending_ = false;  // guarded by wake_mutex_
   bool stopping_ = false;      // guarded by wake_mutex_
+  std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;  // guarded by wake_mutex_
   std::mutex outcome_mutex_;
   std::condition_variable outcome_;
   std::uint64_t outcome_generation_ = 0;  // guarded by outcome_mutex_
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> committed_transactions_{0};
-  std::thread producer_;
+  std::thread consensus_thread_;
 };
 
 }  // namespace onebill::node

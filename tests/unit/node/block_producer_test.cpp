@@ -272,7 +272,7 @@ TEST_CASE("the stored database equals a replay of its blocks, and a changed key 
 TEST_CASE("the producer thread makes blocks while transactions wait, and none when idle") {
   Chain chain;
   auto node = Node::open(std::make_unique<ledger::MemoryStore>(), chain.genesis, chain.validator,
-                         node::NodeOptions{.block_interval_ms = 10, .mempool = {}});
+                         node::NodeOptions{.block_interval_ms = 10, .mempool = {}, .timeouts = {}});
   REQUIRE(node.ok());
   (*node)->start();
   const auto outcome =
@@ -285,4 +285,48 @@ TEST_CASE("the producer thread makes blocks while transactions wait, and none wh
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK((*node)->head().height == height);
   (*node)->stop();
+}
+
+TEST_CASE("the single validator runs the consensus engine: its sign state is stored, and a restart signs above it") {
+  Chain chain;
+  ledger::MemoryStore memory;
+  auto sign_state_height = [&] {
+    auto saved = memory.get(node::sign_state_key);
+    REQUIRE(saved.ok());
+    REQUIRE(saved->has_value());
+    auto parsed = json::read(**saved);
+    REQUIRE(parsed.ok());
+    auto state = consensus::sign_state_from_json(*parsed);
+    REQUIRE(state.ok());
+    CHECK(state->step == consensus::Step::precommit);
+    return state->height;
+  };
+  {
+    auto node = open_node(chain, std::make_unique<SharedStore>(memory));
+    REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0)).problem);
+    REQUIRE(node->produce_block(block_time_ms).ok());
+    CHECK(sign_state_height() == 1);
+  }
+  auto node = open_node(chain, std::make_unique<SharedStore>(memory));
+  REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("b"), 1)).problem);
+  auto height = node->produce_block(block_time_ms + 1000);
+  REQUIRE(height.ok());
+  CHECK(*height == std::optional<std::uint64_t>(2));
+  CHECK(sign_state_height() == 2);
+  // The node's own records are not state: a replay of the blocks still equals the store.
+  auto report = node::verify_replay(memory, chain.genesis);
+  REQUIRE(report.ok());
+  CHECK(report->equal);
+}
+
+TEST_CASE("a damaged sign state is refused at start rather than risking a second signature") {
+  Chain chain;
+  ledger::MemoryStore memory;
+  { open_node(chain, std::make_unique<SharedStore>(memory)); }
+  ledger::WriteBatch batch;
+  batch.put(std::string(node::sign_state_key), "{\"height\":");
+  REQUIRE(memory.write(batch, true).ok());
+  auto reopened = Node::open(std::make_unique<SharedStore>(memory), chain.genesis, chain.validator, {});
+  REQUIRE(!reopened.ok());
+  CHECK(reopened.problem().rule == "storage");
 }
