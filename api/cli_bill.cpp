@@ -55,7 +55,8 @@ struct BillArguments {
   std::uint32_t limit = 20;
   std::uint32_t wait_ms = 0;
   // searches
-  std::string search_issuer, search_holder, search_beneficiary, search_pledgee, search_carrier, search_to, search_status;
+  std::string search_issuer, search_holder, search_beneficiary, search_pledgee, search_carrier, search_to,
+      search_status;
 };
 
 using BodyBuilder = std::function<Result<json::Json>(BillArguments&)>;
@@ -76,8 +77,10 @@ Result<std::string> party(BillArguments& args, const std::string& text, const ch
 CLI::App* add_action(CLI::App& group, CommandContext& context, const std::shared_ptr<BillArguments>& args,
                      const std::string& name, const std::string& type, const std::string& help,
                      BodyBuilder build_body, bool takes_bill = true) {
-  CLI::App* command = group.add_subcommand(name, help + "\nSigns `" + type + "` with the key's pending nonce and waits for commit.");
-  if (takes_bill) command->add_option("bill", args->bill, "Bill id (0x + 64 hex, the document's merkleRoot)")->required();
+  CLI::App* command = group.add_subcommand(
+      name, help + "\nSigns `" + type + "` with the key's pending nonce and waits for commit.");
+  if (takes_bill)
+    command->add_option("bill", args->bill, "Bill id (0x + 64 hex, the document's merkleRoot)")->required();
   command->add_option("--remark", args->remark, "Free text kept in the bill's history (at most 255 bytes)");
   add_client_options(*command, args->client, true);
   command->callback([&context, args, type, build_body] {
@@ -90,7 +93,9 @@ CLI::App* add_action(CLI::App& group, CommandContext& context, const std::shared
   return command;
 }
 
-json::Json bill_only(const BillArguments& args) { return json::Json{{"bill", args.bill}}; }
+json::Json bill_only(const BillArguments& args) {
+  return json::Json{{"bill", args.bill}};
+}
 
 Result<json::Json> parse_legs(BillArguments& args) {
   json::Json legs = json::Json::array();
@@ -105,7 +110,9 @@ Result<json::Json> parse_legs(BillArguments& args) {
       start = comma + 1;
     }
     if (parts.size() != 4) {
-      return invalid("invalid-argument", "--leg takes MODE,CARRIER,FROM,TO (e.g. RAIL,carrier-rail,CNCKG,CNQZH), got '" + text + "'");
+      return invalid(
+          "invalid-argument",
+          "--leg takes MODE,CARRIER,FROM,TO (e.g. RAIL,carrier-rail,CNCKG,CNQZH), got '" + text + "'");
     }
     auto carrier = party(args, parts[1], "leg carrier");
     if (!carrier) return carrier.problem();
@@ -130,19 +137,24 @@ std::string now_rfc3339_ms() {
 // whose hashes do not hold, a batch-wrapped one (a bill is wrapped singly), one naming another chain or
 // registry, and one whose onebill.issuer is not the signer.
 Status issue_fields_from_document(BillArguments& a) {
-  if (!a.id.empty() || !a.legs.empty()) return invalid("invalid-argument", "--doc gives the id and legs; do not also pass --id or --leg");
+  if (!a.id.empty() || !a.legs.empty())
+    return invalid("invalid-argument", "--doc gives the id and legs; do not also pass --id or --leg");
   auto document = read_json_file(a.doc);
   if (!document) return document.problem();
   const tradetrust::Verification check = tradetrust::verify_document(*document, nullptr);
   for (const tradetrust::Fragment& fragment : check.fragments) {
     if (fragment.type == tradetrust::FragmentType::document_integrity &&
-        (fragment.status == tradetrust::FragmentStatus::invalid || fragment.status == tradetrust::FragmentStatus::error)) {
-      return invalid("invalid-document", a.doc + ": " + (fragment.reason ? fragment.reason->message : "integrity does not hold"));
+        (fragment.status == tradetrust::FragmentStatus::invalid ||
+         fragment.status == tradetrust::FragmentStatus::error)) {
+      return invalid("invalid-document",
+                     a.doc + ": " + (fragment.reason ? fragment.reason->message : "integrity does not hold"));
     }
   }
   auto wrapped = tradetrust::parse_wrapped(*document);
   if (!wrapped) return wrapped.problem();
-  if (wrapped->is_batched()) return invalid("invalid-document", a.doc + " is batch-wrapped; a OneBill bill is wrapped singly (`onebill doc wrap`)");
+  if (wrapped->is_batched())
+    return invalid("invalid-document",
+                   a.doc + " is batch-wrapped; a OneBill bill is wrapped singly (`onebill doc wrap`)");
   auto data = tradetrust::unsalt_data(wrapped->data);
   if (!data) return data.problem();
   auto block = tradetrust::read_onebill_block(*data);
@@ -153,17 +165,20 @@ Status issue_fields_from_document(BillArguments& a) {
   auto status = client->get("/v1/status");
   if (!status) return status.problem();
   const std::string chain = status->value("chain", std::string());
-  if (block->chain != chain) return invalid("wrong-chain", a.doc + " is for chain " + block->chain + "; the node runs " + chain);
+  if (block->chain != chain)
+    return invalid("wrong-chain", a.doc + " is for chain " + block->chain + "; the node runs " + chain);
   const auto registry = tradetrust::registry_address(chain).to_string();
   const json::Json* issuers = data->contains("issuers") ? &(*data)["issuers"] : nullptr;
   if (issuers == nullptr || !issuers->is_array() || issuers->empty() || !(*issuers)[0].is_object() ||
       (*issuers)[0].value("tokenRegistry", std::string()) != registry) {
-    return invalid("invalid-document", a.doc + ": issuers[0].tokenRegistry must be this chain's registry " + registry);
+    return invalid("invalid-document",
+                   a.doc + ": issuers[0].tokenRegistry must be this chain's registry " + registry);
   }
   auto signer = load_signer(a.client);
   if (!signer) return signer.problem();
   if (signer->address() != block->issuer) {
-    return invalid("not-permitted", a.doc + " names issuer " + block->issuer.to_string() + ", but you sign as " + signer->address().to_string());
+    return invalid("not-permitted", a.doc + " names issuer " + block->issuer.to_string() +
+                                        ", but you sign as " + signer->address().to_string());
   }
   a.id = hex::encode(wrapped->merkle_root);
   a.reference = block->reference;
@@ -176,19 +191,24 @@ Status issue_fields_from_document(BillArguments& a) {
 }
 
 void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared_ptr<BillArguments>& args) {
-  auto* issue = add_action(bill, context, args, "issue", "bill.issue",
+  auto* issue = add_action(
+      bill, context, args, "issue", "bill.issue",
       "Issue a bill (carrier). Give the id and the ledger fields, or --doc WRAPPED.json (see `onebill doc`).",
       [](BillArguments& a) -> Result<json::Json> {
         if (!a.doc.empty()) {
           auto from_document = issue_fields_from_document(a);
           if (!from_document) return from_document.problem();
         }
-        if (a.id.empty()) return invalid("invalid-argument", "give --doc WRAPPED.json, or --id (the wrapped document's merkleRoot) with the ledger fields");
+        if (a.id.empty())
+          return invalid(
+              "invalid-argument",
+              "give --doc WRAPPED.json, or --id (the wrapped document's merkleRoot) with the ledger fields");
         auto holder = party(a, a.holder, "--holder");
         if (!holder) return holder.problem();
         auto legs = parse_legs(a);
         if (!legs) return legs.problem();
-        json::Json body{{"id", a.id}, {"reference", a.reference}, {"kind", a.kind}, {"to_order", a.to_order},
+        json::Json body{{"id", a.id},        {"reference", a.reference},
+                        {"kind", a.kind},    {"to_order", a.to_order},
                         {"holder", *holder}, {"legs", *legs}};
         if (!a.beneficiary.empty()) {
           auto beneficiary = party(a, a.beneficiary, "--beneficiary");
@@ -196,15 +216,24 @@ void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared
           body["beneficiary"] = *beneficiary;
         }
         return with_remark(std::move(body), a);
-      }, false);
+      },
+      false);
   issue->add_option("--id", args->id, "Bill id: the merkleRoot of its wrapped OpenAttestation document");
-  issue->add_option("--doc", args->doc, "A singly wrapped OneBill document (`onebill doc wrap`): id, reference, kind, to-order and legs come from it");
-  issue->add_option("--reference", args->reference, "Transport document reference (DCSA, at most 20 characters)");
+  issue->add_option("--doc", args->doc,
+                    "A singly wrapped OneBill document (`onebill doc wrap`): id, reference, kind, to-order "
+                    "and legs come from it");
+  issue->add_option("--reference", args->reference,
+                    "Transport document reference (DCSA, at most 20 characters)");
   issue->add_option("--kind", args->kind, "BOL (bill of lading) or SWB (sea waybill)")->capture_default_str();
   issue->add_flag("--to-order", args->to_order, "A negotiable (to order) bill of lading");
-  issue->add_option("--holder", args->holder, "First holder: the shipper of a BOL, the consignee of an SWB (address or key name)")->required();
-  issue->add_option("--beneficiary", args->beneficiary, "Title holder (consignee of a straight BOL); omit for a to-order bill in blank");
-  issue->add_option("--leg", args->legs, "A leg MODE,CARRIER,FROM,TO (repeat, in order; FROM/TO are UN/LOCODEs); not with --doc");
+  issue
+      ->add_option("--holder", args->holder,
+                   "First holder: the shipper of a BOL, the consignee of an SWB (address or key name)")
+      ->required();
+  issue->add_option("--beneficiary", args->beneficiary,
+                    "Title holder (consignee of a straight BOL); omit for a to-order bill in blank");
+  issue->add_option("--leg", args->legs,
+                    "A leg MODE,CARRIER,FROM,TO (repeat, in order; FROM/TO are UN/LOCODEs); not with --doc");
 
   // transfer_holder and endorse share the body {bill, to}.
   const BodyBuilder bill_to = [](BillArguments& a) -> Result<json::Json> {
@@ -214,28 +243,31 @@ void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared
   };
   add_action(bill, context, args, "transfer", "bill.transfer_holder",
              "Pass possession of the bill to another participant (holder).", bill_to)
-      ->add_option("--to", args->to, "New holder (address or key name)")->required();
+      ->add_option("--to", args->to, "New holder (address or key name)")
+      ->required();
   add_action(bill, context, args, "endorse", "bill.endorse",
              "Endorse the bill to a new title holder (holder of a to-order bill).", bill_to)
-      ->add_option("--to", args->to, "New beneficiary (address or key name)")->required();
+      ->add_option("--to", args->to, "New beneficiary (address or key name)")
+      ->required();
 
   auto* nominate = add_action(bill, context, args, "nominate", "bill.nominate",
-      "Nominate the next title holder (beneficiary), or --cancel a nomination.",
-      [](BillArguments& a) -> Result<json::Json> {
-        json::Json body{{"bill", a.bill}};
-        if (a.cancel) {
-          body["nominee"] = nullptr;
-        } else {
-          auto nominee = party(a, a.nominee, "--nominee");
-          if (!nominee) return nominee.problem();
-          body["nominee"] = *nominee;
-        }
-        return with_remark(std::move(body), a);
-      });
+                              "Nominate the next title holder (beneficiary), or --cancel a nomination.",
+                              [](BillArguments& a) -> Result<json::Json> {
+                                json::Json body{{"bill", a.bill}};
+                                if (a.cancel) {
+                                  body["nominee"] = nullptr;
+                                } else {
+                                  auto nominee = party(a, a.nominee, "--nominee");
+                                  if (!nominee) return nominee.problem();
+                                  body["nominee"] = *nominee;
+                                }
+                                return with_remark(std::move(body), a);
+                              });
   nominate->add_option("--nominee", args->nominee, "Nominee (address or key name)");
   nominate->add_flag("--cancel", args->cancel, "Cancel the current nomination");
 
-  auto* owners = add_action(bill, context, args, "transfer-owners", "bill.transfer_owners",
+  auto* owners = add_action(
+      bill, context, args, "transfer-owners", "bill.transfer_owners",
       "Pass possession and title at once (holder of a to-order bill).",
       [](BillArguments& a) -> Result<json::Json> {
         auto holder = party(a, a.holder, "--holder");
@@ -247,54 +279,75 @@ void add_bill_actions(CLI::App& bill, CommandContext& context, const std::shared
   owners->add_option("--holder", args->holder, "New holder")->required();
   owners->add_option("--beneficiary", args->beneficiary, "New beneficiary")->required();
 
-  auto* pledge = add_action(bill, context, args, "pledge", "bill.pledge",
-      "Pledge the bill to a bank as collateral (holder); the bank becomes holder.",
-      [](BillArguments& a) -> Result<json::Json> {
-        auto bank = party(a, a.bank, "--bank");
-        if (!bank) return bank.problem();
-        return with_remark({{"bill", a.bill}, {"bank", *bank}, {"reference", a.reference}}, a);
-      });
+  auto* pledge =
+      add_action(bill, context, args, "pledge", "bill.pledge",
+                 "Pledge the bill to a bank as collateral (holder); the bank becomes holder.",
+                 [](BillArguments& a) -> Result<json::Json> {
+                   auto bank = party(a, a.bank, "--bank");
+                   if (!bank) return bank.problem();
+                   return with_remark({{"bill", a.bill}, {"bank", *bank}, {"reference", a.reference}}, a);
+                 });
   pledge->add_option("--bank", args->bank, "The bank (address or key name)")->required();
   pledge->add_option("--reference", args->reference, "The bank's loan or pledge reference")->required();
 
   auto* surrender = add_action(bill, context, args, "surrender", "bill.surrender",
-      "Surrender the bill to its issuer for DELIVERY or AMENDMENT (holder).",
-      [](BillArguments& a) -> Result<json::Json> {
-        json::Json body{{"bill", a.bill}, {"purpose", a.purpose}};
-        if (!a.reason.empty()) body["reason"] = a.reason;
-        return with_remark(std::move(body), a);
-      });
+                               "Surrender the bill to its issuer for DELIVERY or AMENDMENT (holder).",
+                               [](BillArguments& a) -> Result<json::Json> {
+                                 json::Json body{{"bill", a.bill}, {"purpose", a.purpose}};
+                                 if (!a.reason.empty()) body["reason"] = a.reason;
+                                 return with_remark(std::move(body), a);
+                               });
   surrender->add_option("--purpose", args->purpose, "DELIVERY or AMENDMENT")->required();
-  surrender->add_option("--reason", args->reason, "With AMENDMENT: SWTP (switch to paper), COD (change of destination) or SWI (switch)");
+  surrender->add_option(
+      "--reason", args->reason,
+      "With AMENDMENT: SWTP (switch to paper), COD (change of destination) or SWI (switch)");
 
-  auto* reject_surrender = add_action(bill, context, args, "reject-surrender", "bill.reject_surrender",
-      "Reject a pending surrender (issuer); the bill is live again with its parties as before.",
-      [](BillArguments& a) -> Result<json::Json> { return json::Json{{"bill", a.bill}, {"remark", a.remark}}; });
+  auto* reject_surrender =
+      add_action(bill, context, args, "reject-surrender", "bill.reject_surrender",
+                 "Reject a pending surrender (issuer); the bill is live again with its parties as before.",
+                 [](BillArguments& a) -> Result<json::Json> {
+                   return json::Json{{"bill", a.bill}, {"remark", a.remark}};
+                 });
   reject_surrender->get_option("--remark")->required();
 
-  struct Simple { const char* name; const char* type; const char* help; };
+  struct Simple {
+    const char* name;
+    const char* type;
+    const char* help;
+  };
   for (const Simple& simple : {
-           Simple{"blank-endorse", "bill.blank_endorse", "Endorse the bill in blank (holder of a to-order bill): whoever holds it has title."},
-           Simple{"reject-transfer", "bill.reject_transfer", "Refuse a transfer, endorsement or pledge you received; the bill goes back."},
+           Simple{"blank-endorse", "bill.blank_endorse",
+                  "Endorse the bill in blank (holder of a to-order bill): whoever holds it has title."},
+           Simple{"reject-transfer", "bill.reject_transfer",
+                  "Refuse a transfer, endorsement or pledge you received; the bill goes back."},
            Simple{"release", "bill.release", "Release a pledge (the bank): the bill returns to the pledgor."},
-           Simple{"enforce", "bill.enforce", "Enforce a pledge (the bank, on default): the bank becomes title holder."},
-           Simple{"withdraw-surrender", "bill.withdraw_surrender", "Withdraw your pending surrender request."},
-           Simple{"accept-surrender", "bill.accept_surrender", "Accept a pending surrender (issuer): DELIVERY surrenders, AMENDMENT voids."},
+           Simple{"enforce", "bill.enforce",
+                  "Enforce a pledge (the bank, on default): the bank becomes title holder."},
+           Simple{"withdraw-surrender", "bill.withdraw_surrender",
+                  "Withdraw your pending surrender request."},
+           Simple{"accept-surrender", "bill.accept_surrender",
+                  "Accept a pending surrender (issuer): DELIVERY surrenders, AMENDMENT voids."},
        }) {
     add_action(bill, context, args, simple.name, simple.type, simple.help,
                [](BillArguments& a) -> Result<json::Json> { return with_remark(bill_only(a), a); });
   }
 
-  auto* reissue = add_action(bill, context, args, "reissue", "bill.reissue",
+  auto* reissue = add_action(
+      bill, context, args, "reissue", "bill.reissue",
       "Reissue after an accepted amendment (issuer): replace voided bills by new ones (amend, split, merge).",
       [](BillArguments& a) -> Result<json::Json> {
         auto bills = json::read(a.bills_json);
         if (!bills) return bills.problem();
         return with_remark({{"replaces", a.replaces}, {"bills", *bills}}, a);
-      }, false);
-  reissue->add_option("--replaces", args->replaces, "A voided bill this reissue replaces (repeat)")->required();
-  reissue->add_option("--bills", args->bills_json,
-                      "JSON array of the new bills: [{id, reference, kind, to_order, legs:[{mode,carrier,from,to}]}]")->required();
+      },
+      false);
+  reissue->add_option("--replaces", args->replaces, "A voided bill this reissue replaces (repeat)")
+      ->required();
+  reissue
+      ->add_option(
+          "--bills", args->bills_json,
+          "JSON array of the new bills: [{id, reference, kind, to_order, legs:[{mode,carrier,from,to}]}]")
+      ->required();
 }
 
 std::string utc_time_of_ms(std::uint64_t ms) {
@@ -307,7 +360,9 @@ std::string utc_time_of_ms(std::uint64_t ms) {
   return text;
 }
 
-std::string text_of(const json::Json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+std::string text_of(const json::Json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
 
 // Customs' provenance view: one line per action or leg event, in chain order, with who signed it.
 void print_provenance(const json::Json& answer) {
@@ -316,7 +371,8 @@ void print_provenance(const json::Json& answer) {
   for (const json::Json& entry : entries) {
     if (!entry.is_object()) continue;
     std::cout << "  block " << text_of(entry.value("height", json::Json(0))) << "  "
-              << utc_time_of_ms(entry.value("time_ms", std::uint64_t{0})) << "  " << text_of(entry.value("action", json::Json("")));
+              << utc_time_of_ms(entry.value("time_ms", std::uint64_t{0})) << "  "
+              << text_of(entry.value("action", json::Json("")));
     if (entry.contains("dcsa")) std::cout << " (" << text_of(entry["dcsa"]) << ")";
     std::cout << "\n      by " << text_of(entry.value("signer_name", json::Json("?"))) << " "
               << text_of(entry.value("signer", json::Json(""))) << "\n";
@@ -339,9 +395,65 @@ void print_provenance(const json::Json& answer) {
   }
 }
 
+// A page of GET /v1/bills: one block per bill (id, reference, status, parties, route), then how to go on.
+void print_bill_list(const json::Json& answer) {
+  const json::Json bills = answer.value("bills", json::Json::array());
+  if (bills.empty())
+    std::cout << "no bills found (a participant sees only the bills it is or was party to)\n";
+  for (const json::Json& bill : bills) {
+    if (!bill.is_object()) continue;
+    std::cout << text_of(bill.value("id", json::Json(""))) << "\n  "
+              << text_of(bill.value("reference", json::Json(""))) << "  "
+              << text_of(bill.value("kind", json::Json("")))
+              << (bill.value("to_order", false) ? " to order" : "") << "  "
+              << text_of(bill.value("status", json::Json(""))) << "\n";
+    std::cout << "  holder " << text_of(bill.value("holder", json::Json(""))) << "  beneficiary "
+              << (bill.contains("beneficiary") && !bill["beneficiary"].is_null()
+                      ? text_of(bill["beneficiary"])
+                      : "(blank)")
+              << "\n";
+    if (bill.contains("pledge") && bill["pledge"].is_object()) {
+      std::cout << "  pledged to " << text_of(bill["pledge"].value("bank", json::Json(""))) << " (reference "
+                << text_of(bill["pledge"].value("reference", json::Json(""))) << ")\n";
+    }
+    std::string route;
+    for (const json::Json& leg : bill.value("legs", json::Json::array())) {
+      if (route.empty()) route = text_of(leg.value("from", json::Json("")));
+      route += " -" + text_of(leg.value("mode", json::Json(""))) + "-> " +
+               text_of(leg.value("to", json::Json("")));
+    }
+    if (!route.empty()) std::cout << "  route " << route << "\n";
+  }
+  if (answer.contains("next")) std::cout << "more: repeat with --after " << text_of(answer["next"]) << "\n";
+}
+
+// A page of GET /v1/events: one line per history entry naming the party, then the cursor to go on.
+void print_events(const json::Json& answer) {
+  const json::Json events = answer.value("events", json::Json::array());
+  std::cout << "events naming " << text_of(answer.value("party", json::Json(""))) << "\n";
+  if (events.empty()) std::cout << "  (none new)\n";
+  for (const json::Json& event : events) {
+    if (!event.is_object()) continue;
+    std::cout << "  block " << text_of(event.value("height", json::Json(0))) << "  "
+              << utc_time_of_ms(event.value("time_ms", std::uint64_t{0})) << "  "
+              << text_of(event.value("action", json::Json("")));
+    if (event.contains("dcsa")) std::cout << " (" << text_of(event["dcsa"]) << ")";
+    std::cout << "  bill " << text_of(event.value("bill", json::Json(""))) << "\n      by "
+              << text_of(event.value("signer_name", json::Json("?"))) << " "
+              << text_of(event.value("signer", json::Json("")));
+    if (event.contains("recipient") && !event["recipient"].is_null())
+      std::cout << " to " << text_of(event["recipient"]);
+    std::cout << "\n";
+  }
+  const std::string next = answer.value("next", std::string());
+  if (!next.empty()) std::cout << "next: --after " << next << "\n";
+}
+
+using Printer = std::function<void(const json::Json&)>;
+
 // GET a target (signed when a key is given; the operator on loopback reads without) and print it:
-// JSON with --json, the provenance view for a history, an outline otherwise.
-int get_and_print(const ClientOptions& options, const std::string& target, bool provenance) {
+// JSON with --json, else with `print` (an outline by default).
+int get_and_print(const ClientOptions& options, const std::string& target, const Printer& print = {}) {
   auto client = connect(options);
   if (!client) return report(client.problem());
   auto reader = load_optional_reader(options);
@@ -350,8 +462,8 @@ int get_and_print(const ClientOptions& options, const std::string& target, bool 
   if (!answer) return report(answer.problem());
   if (options.json_output) {
     std::cout << answer->dump(2) << "\n";
-  } else if (provenance) {
-    print_provenance(*answer);
+  } else if (print) {
+    print(*answer);
   } else {
     print_outline(*answer);
   }
@@ -359,12 +471,19 @@ int get_and_print(const ClientOptions& options, const std::string& target, bool 
 }
 
 void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<BillArguments>& args) {
-  struct Read { const char* name; const char* suffix; const char* help; };
+  struct Read {
+    const char* name;
+    const char* suffix;
+    const char* help;
+  };
   for (const Read& read : {
            Read{"show", "", "Show a bill: parties, status, pledge, legs."},
-           Read{"history", "/history", "The bill's provenance: every action and leg event, who signed it, when, in which block."},
+           Read{"history", "/history",
+                "The bill's provenance: every action and leg event, who signed it, when, in which block."},
            Read{"legs", "/legs", "The bill's legs with their handover events."},
-           Read{"control", "/control", "Who controls the bill now: possessor, title holder, pledge, status, and the block it is valid at."},
+           Read{"control", "/control",
+                "Who controls the bill now: possessor, title holder, pledge, status, and the block it is "
+                "valid at."},
        }) {
     CLI::App* command = bill.add_subcommand(read.name, read.help);
     command->add_option("bill", args->bill, "Bill id (0x + 64 hex)")->required();
@@ -372,13 +491,22 @@ void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<Bi
     const std::string suffix = read.suffix;
     command->callback([&context, args, suffix] {
       context.run = [args, suffix] {
-        return get_and_print(args->client, "/v1/bills/" + args->bill + suffix, suffix == "/history");
+        return get_and_print(args->client, "/v1/bills/" + args->bill + suffix,
+                             suffix == "/history" ? Printer(print_provenance) : Printer());
       };
     });
   }
 
-  CLI::App* find = bill.add_subcommand("find", "Search bills by issuer and reference, holder, beneficiary, pledgee, carrier, destination or status (signed read).");
-  find->add_option("--issuer", args->search_issuer, "Issuer (address or key name); with --reference finds one bill");
+  CLI::App* find = bill.add_subcommand(
+      "find",
+      "Search bills, newest first (signed read): by issuer (with --reference: one bill), holder, "
+      "beneficiary, "
+      "pledgee, carrier, destination or status; options combine (--to SGSIN --status ISSUED). A participant "
+      "sees "
+      "only the bills it is or was party to; CUSTOMS and the operator see all. Bills pledged to a bank: "
+      "--pledgee bank --as bank; bills arriving at a place: --to SGSIN --as customs.");
+  find->add_option("--issuer", args->search_issuer,
+                   "Issuer (address or key name); with --reference finds one bill");
   find->add_option("--reference", args->reference, "Transport document reference (with --issuer)");
   find->add_option("--holder", args->search_holder, "Current holder");
   find->add_option("--beneficiary", args->search_beneficiary, "Current beneficiary");
@@ -386,7 +514,9 @@ void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<Bi
   find->add_option("--carrier", args->search_carrier, "Carrier of any leg");
   find->add_option("--to", args->search_to, "Destination UN/LOCODE (the last leg's `to`)");
   find->add_option("--status", args->search_status, "ISSUED, PENDING_SURRENDER, SURRENDERED or VOIDED");
-  find->add_option("--limit", args->limit, "At most this many bills (≤ 1000)")->capture_default_str();
+  find->add_option("--limit", args->limit, "At most this many bills per page (≤ 1000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   find->add_option("--after", args->after, "Continue after this cursor (the `next` of the previous page)");
   add_client_options(*find, args->client, false);
   find->callback([&context, args] {
@@ -403,27 +533,31 @@ void add_reads(CLI::App& bill, CommandContext& context, const std::shared_ptr<Bi
         query += (query.empty() ? "?" : "&") + std::string(name) + "=" + text;
         return {};
       };
-      for (const auto& status : {add("issuer", args->search_issuer, true), add("reference", args->reference, false),
-                                 add("holder", args->search_holder, true), add("beneficiary", args->search_beneficiary, true),
-                                 add("pledgee", args->search_pledgee, true), add("carrier", args->search_carrier, true),
-                                 add("to", args->search_to, false), add("status", args->search_status, false),
-                                 add("after", args->after, false)}) {
+      for (const auto& status :
+           {add("issuer", args->search_issuer, true), add("reference", args->reference, false),
+            add("holder", args->search_holder, true), add("beneficiary", args->search_beneficiary, true),
+            add("pledgee", args->search_pledgee, true), add("carrier", args->search_carrier, true),
+            add("to", args->search_to, false), add("status", args->search_status, false),
+            add("after", args->after, false)}) {
         if (!status) return report(status.problem());
       }
-      if (query.empty()) return report(invalid("invalid-argument", "give one search: --holder, --pledgee, --to, ... (see --help)"));
+      if (query.empty())
+        return report(invalid("invalid-argument",
+                              "give a search: --issuer, --holder, --beneficiary, --pledgee, --carrier, --to "
+                              "or --status (see --help)"));
       query += "&limit=" + std::to_string(args->limit);
-      return get_and_print(args->client, "/v1/bills" + query, false);
+      return get_and_print(args->client, "/v1/bills" + query, print_bill_list);
     };
   });
 }
 
 // A signed or open GET printed as an outline (status, block, participant, events).
 void add_get(CLI::App& parent, CommandContext& context, const std::shared_ptr<BillArguments>& args,
-             CLI::App* command, std::function<std::string(BillArguments&)> target) {
+             CLI::App* command, std::function<std::string(BillArguments&)> target, Printer print = {}) {
   (void)parent;
   add_client_options(*command, args->client, false);
-  command->callback([&context, args, target] {
-    context.run = [args, target] { return get_and_print(args->client, target(*args), false); };
+  command->callback([&context, args, target, print] {
+    context.run = [args, target, print] { return get_and_print(args->client, target(*args), print); };
   });
 }
 
@@ -432,7 +566,8 @@ void add_get(CLI::App& parent, CommandContext& context, const std::shared_ptr<Bi
 void add_bill_commands(CLI::App& root, CommandContext& context) {
   auto args = std::make_shared<BillArguments>();
 
-  CLI::App* bill = root.add_subcommand("bill", "Act on bills (issue, transfer, endorse, pledge, surrender, ...) and read them");
+  CLI::App* bill = root.add_subcommand(
+      "bill", "Act on bills (issue, transfer, endorse, pledge, surrender, ...) and read them");
   bill->require_subcommand(1);
   add_bill_actions(*bill, context, args);
   add_reads(*bill, context, args);
@@ -440,64 +575,98 @@ void add_bill_commands(CLI::App& root, CommandContext& context) {
   CLI::App* leg = root.add_subcommand("leg", "Record handover events of a bill's transport legs (carriers)");
   leg->require_subcommand(1);
   auto* record = add_action(*leg, context, args, "record", "leg.record",
-      "Record a leg event: RECEIVED and DEPARTED at the leg's origin, ARRIVED and HANDED_OVER at its destination.",
-      [](BillArguments& a) -> Result<json::Json> {
-        json::Json body{{"bill", a.bill}, {"leg", a.leg}, {"event", a.event}, {"location", a.location},
-                        {"time", a.time.empty() ? now_rfc3339_ms() : a.time}};
-        if (!a.conveyance.empty()) body["conveyance"] = a.conveyance;
-        return with_remark(std::move(body), a);
-      });
+                            "Record a leg event: RECEIVED and DEPARTED at the leg's origin, ARRIVED and "
+                            "HANDED_OVER at its destination.",
+                            [](BillArguments& a) -> Result<json::Json> {
+                              json::Json body{{"bill", a.bill},
+                                              {"leg", a.leg},
+                                              {"event", a.event},
+                                              {"location", a.location},
+                                              {"time", a.time.empty() ? now_rfc3339_ms() : a.time}};
+                              if (!a.conveyance.empty()) body["conveyance"] = a.conveyance;
+                              return with_remark(std::move(body), a);
+                            });
   record->add_option("--leg", args->leg, "Leg index, from 0")->required();
   record->add_option("--event", args->event, "RECEIVED, DEPARTED, ARRIVED or HANDED_OVER")->required();
   record->add_option("--location", args->location, "UN/LOCODE where it happened (e.g. CNQZH)")->required();
   record->add_option("--time", args->time, "When, RFC 3339 UTC with milliseconds (default: now)");
-  record->add_option("--conveyance", args->conveyance, "Train, truck, vessel or barge (at most 64 characters)");
+  record->add_option("--conveyance", args->conveyance,
+                     "Train, truck, vessel or barge (at most 64 characters)");
 
   CLI::App* gov = root.add_subcommand("gov", "Consortium governance by its admins: propose and approve");
   gov->require_subcommand(1);
-  auto* propose = add_action(*gov, context, args, "propose", "gov.propose",
+  auto* propose = add_action(
+      *gov, context, args, "propose", "gov.propose",
       "Propose a governance action (admin); your proposal counts as your approval.",
       [](BillArguments& a) -> Result<json::Json> {
         auto action_args = json::read(a.args_json);
         if (!action_args) return action_args.problem();
-        return with_remark({{"action", a.action}, {"args", *action_args}, {"expires_height", a.expires_height}}, a);
-      }, false);
-  propose->add_option("--action", args->action,
-                      "participant.admit|participant.update|participant.suspend|participant.reinstate|"
-                      "validator.set|validator.remove|bill.rectify")->required();
+        return with_remark(
+            {{"action", a.action}, {"args", *action_args}, {"expires_height", a.expires_height}}, a);
+      },
+      false);
+  propose
+      ->add_option("--action", args->action,
+                   "participant.admit|participant.update|participant.suspend|participant.reinstate|"
+                   "validator.set|validator.remove|bill.rectify")
+      ->required();
   propose->add_option("--args", args->args_json, "The action's arguments as JSON")->required();
-  propose->add_option("--expires-height", args->expires_height, "The proposal lapses at this height")->required();
-  auto* approve = add_action(*gov, context, args, "approve", "gov.approve", "Approve a proposal (admin).",
-      [](BillArguments& a) -> Result<json::Json> { return with_remark({{"proposal", a.proposal}}, a); }, false);
+  propose->add_option("--expires-height", args->expires_height, "The proposal lapses at this height")
+      ->required();
+  auto* approve = add_action(
+      *gov, context, args, "approve", "gov.approve", "Approve a proposal (admin).",
+      [](BillArguments& a) -> Result<json::Json> {
+        return with_remark({{"proposal", a.proposal}}, a);
+      },
+      false);
   approve->add_option("proposal", args->proposal, "The proposing transaction's id")->required();
 
   CLI::App* participant = root.add_subcommand("participant", "Read the registry");
   participant->require_subcommand(1);
-  CLI::App* show = participant->add_subcommand("show", "Show a participant: organisation, roles, domain, nonces (signed read).");
+  CLI::App* show = participant->add_subcommand(
+      "show", "Show a participant: organisation, roles, domain, nonces (signed read).");
   show->add_option("address", args->address, "Address or key name")->required();
   add_get(*participant, context, args, show, [](BillArguments& a) {
     auto address = resolve_party(a.client, a.address);
     return "/v1/participants/" + (address ? address->to_string() : a.address);
   });
 
-  CLI::App* status = root.add_subcommand("status", "The node's status: chain, height, registry address, validators");
+  CLI::App* status =
+      root.add_subcommand("status", "The node's status: chain, height, registry address, validators");
   add_get(root, context, args, status, [](BillArguments&) { return std::string("/v1/status"); });
 
   CLI::App* block = root.add_subcommand("block", "A block: header, hash, transactions and commit");
   block->add_option("height", args->height, "Block height")->required();
-  add_get(root, context, args, block, [](BillArguments& a) { return "/v1/blocks/" + std::to_string(a.height); });
+  add_get(root, context, args, block,
+          [](BillArguments& a) { return "/v1/blocks/" + std::to_string(a.height); });
 
-  CLI::App* events = root.add_subcommand("events", "History entries naming a party, in chain order (signed read; long-polls with --wait-ms)");
-  events->add_option("--party", args->party, "The party (address or key name)")->required();
-  events->add_option("--after", args->after, "Continue after this cursor");
-  events->add_option("--wait-ms", args->wait_ms, "Wait up to this long for new events (≤ 30000)");
-  add_get(root, context, args, events, [](BillArguments& a) {
-    auto address = resolve_party(a.client, a.party);
-    std::string target = "/v1/events?party=" + (address ? address->to_string() : a.party);
-    if (!a.after.empty()) target += "&after=" + a.after;
-    if (a.wait_ms > 0) target += "&wait_ms=" + std::to_string(a.wait_ms);
-    return target;
-  });
+  CLI::App* events = root.add_subcommand(
+      "events",
+      "History entries naming a party, in chain order (signed read). A participant reads its own; CUSTOMS "
+      "and the "
+      "operator (on the node's machine) name any party. --wait-ms long-polls for new ones.");
+  events->add_option("--party", args->party,
+                     "The party (address or key name); default: the signer (--as/--key)");
+  events->add_option("--after", args->after,
+                     "Continue after this cursor (the `next` of the previous answer)");
+  events->add_option("--wait-ms", args->wait_ms, "Wait up to this long for new events (≤ 30000)")
+      ->check(CLI::Range(0, 30000));
+  add_get(
+      root, context, args, events,
+      [](BillArguments& a) {
+        std::string query;
+        auto add = [&](const std::string& name, const std::string& value) {
+          query += (query.empty() ? "?" : "&") + name + "=" + value;
+        };
+        if (!a.party.empty()) {
+          auto address = resolve_party(a.client, a.party);
+          add("party", address ? address->to_string() : a.party);
+        }
+        if (!a.after.empty()) add("after", a.after);
+        if (a.wait_ms > 0) add("wait_ms", std::to_string(a.wait_ms));
+        return "/v1/events" + query;
+      },
+      print_events);
 }
 
 }  // namespace onebill::api::cli

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <vector>
 
 #include <httplib.h>
 
@@ -12,10 +13,11 @@ struct RuleStatus {
   std::string_view rule;
   int status;
   std::string_view meaning;
+  std::string_view said_by = "node";  // "node" (an HTTP answer), "cli" (the command line), "peer"
 };
 
 // DESIGN §7, Errors. The one place that maps a rule to its status.
-constexpr std::array<RuleStatus, 49> rule_statuses{{
+constexpr std::array<RuleStatus, 68> rule_statuses{{
     {"malformed-json", 400, "The body is not one well-formed JSON value in UTF-8."},
     {"duplicate-key", 400, "An object repeats a key (compared after unescaping)."},
     {"unknown-field", 400, "An object has a member its schema does not define."},
@@ -66,6 +68,33 @@ constexpr std::array<RuleStatus, 49> rule_statuses{{
     {"storage", 500, "The node's storage failed."},
     {"internal", 500, "The node failed to answer."},
     {"config", 500, "The node's configuration is wrong."},
+    // Said by a node to a peer whose block or commit does not verify; never an HTTP answer.
+    {"invalid-block", 400, "A block does not verify (header, roots, transactions or its proposer).", "peer"},
+    {"invalid-commit", 400, "A commit does not verify (signatures or voting power).", "peer"},
+    // Said by the command line before or after talking to a node; the status is what it stands for.
+    {"invalid-argument", 400, "A command-line option is missing or malformed; see the command's --help.",
+     "cli"},
+    {"invalid-url", 400, "--node (or ONEBILL_NODE) must look like http://127.0.0.1:18080.", "cli"},
+    {"invalid-document", 400, "The document's hashes do not hold, or it is not a OneBill bill of this chain.",
+     "cli"},
+    {"invalid-key", 400, "The private key is not a valid secp256k1 key.", "cli"},
+    {"unknown-party", 400, "A party is neither an address (0x + 40 hex) nor a key name in the home's keys/.",
+     "cli"},
+    {"no-key", 400, "The command signs: pass --key FILE, --as NAME (with --home), or set ONEBILL_KEY.",
+     "cli"},
+    {"no-home", 400, "--as NAME needs the consortium home: pass --home DIR or set ONEBILL_HOME.", "cli"},
+    {"no-passphrase", 400, "The key file is encrypted: pass --passphrase-file or set ONEBILL_PASSPHRASE.",
+     "cli"},
+    {"wrong-passphrase", 400, "The passphrase does not decrypt the key file.", "cli"},
+    {"malformed-key-file", 400, "The key file is not Web3 Secret Storage v3 nor OneBill's plaintext form.",
+     "cli"},
+    {"key-address-mismatch", 400, "The key file's address is not its key's address; it is refused.", "cli"},
+    {"key-file-permissions", 400, "The key file is readable by others (chmod 600 it).", "cli"},
+    {"key-file-exists", 409, "Key files are never overwritten; choose another path.", "cli"},
+    {"home-exists", 409, "onebill init never overwrites a home; choose another --dir.", "cli"},
+    {"key-file-io", 500, "The key file could not be read or written.", "cli"},
+    {"node-unreachable", 503, "The node does not answer at --node; is it running?", "cli"},
+    {"bad-answer", 502, "The node answered something that is not JSON.", "cli"},
 }};
 
 const RuleStatus* find_rule(std::string_view rule) {
@@ -76,6 +105,12 @@ const RuleStatus* find_rule(std::string_view rule) {
 }
 
 }  // namespace
+
+std::vector<std::string_view> problem_rules() {
+  std::vector<std::string_view> out;
+  for (const auto& entry : rule_statuses) out.push_back(entry.rule);
+  return out;
+}
 
 int http_status_of(const Problem& problem) {
   if (const RuleStatus* entry = find_rule(problem.rule)) return entry->status;
@@ -112,7 +147,8 @@ std::optional<json::Json> problem_description(std::string_view rule) {
   return json::Json{{"type", "/v1/problems/" + std::string(rule)},
                     {"title", std::string(rule)},
                     {"status", entry->status},
-                    {"description", std::string(entry->meaning)}};
+                    {"description", std::string(entry->meaning)},
+                    {"said_by", std::string(entry->said_by)}};
 }
 
 }  // namespace onebill::api

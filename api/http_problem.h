@@ -2,8 +2,10 @@
 // server, the CLI and the tests agree on it. `type` is "/v1/problems/<rule>".
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/json.h"
 #include "crypto/result.h"
@@ -30,6 +32,9 @@ void answer_problem(httplib::Response& response, const Problem& problem, int sta
 // Serialises an API answer. Strings that are not valid UTF-8 are replaced (U+FFFD), never thrown on:
 // a stored remark or a hostile input echoed in a detail must not take a worker down.
 std::string dump_json(const json::Json& value);
+
+// Every rule of the table, in table order (tests check that every rule the code emits is in it).
+std::vector<std::string_view> problem_rules();
 
 // The short page served at /v1/problems/<rule>: the rule, its status, and what it means; nullopt for an
 // unknown rule.

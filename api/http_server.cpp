@@ -366,6 +366,19 @@ class HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::vector<std::pair<std::regex, std::size_t>> post_limits;
   std::size_t max_route_body_bytes = 0;
+  std::vector<RouteInfo> routes;
+  Observer observer;
+
+  // Times a handler and reports it to the observer (set before run(), so read without a lock).
+  Handler observed(RouteInfo route, Handler handler) {
+    routes.push_back(route);
+    return [this, route = std::move(route), handler = std::move(handler)](const httplib::Request& request,
+                                                                          httplib::Response& response) {
+      const auto started = Clock::now();
+      handler(request, response);
+      if (observer) observer(route, response, Clock::now() - started);
+    };
+  }
 };
 
 HttpServer::HttpServer(HttpServerLimits limits) : impl_(std::make_unique<Impl>(limits)) {
@@ -457,13 +470,22 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::get(const std::string& pattern, Handler handler) {
-  impl_->server.Get(pattern, std::move(handler));
+  impl_->server.Get(pattern, impl_->observed(RouteInfo{"GET", pattern}, std::move(handler)));
+}
+
+std::vector<RouteInfo> HttpServer::routes() const {
+  return impl_->routes;
+}
+
+void HttpServer::set_observer(Observer observer) {
+  impl_->observer = std::move(observer);
 }
 
 void HttpServer::post(const std::string& pattern, std::size_t max_body_bytes, Handler handler) {
   impl_->post_limits.emplace_back(std::regex(pattern), max_body_bytes);
   impl_->max_route_body_bytes = std::max(impl_->max_route_body_bytes, max_body_bytes);
   impl_->server.set_payload_max_length(impl_->max_route_body_bytes);
+  handler = impl_->observed(RouteInfo{"POST", pattern}, std::move(handler));
   impl_->server.Post(pattern, [handler = std::move(handler), max_body_bytes](const httplib::Request& request,
                                                                              httplib::Response& response) {
     // A chunked body has no Content-Length for the pre-routing check: check what arrived.

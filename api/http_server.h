@@ -53,9 +53,17 @@ struct HttpServerCounters {
   std::atomic<std::uint64_t> requests{0};
 };
 
+// One registered route: its method and cpp-httplib pattern (a regular expression over the path).
+struct RouteInfo {
+  std::string method;
+  std::string pattern;
+};
+
 class HttpServer {
  public:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  // Called after every routed request with its route, the answer and the handler's time (for /metrics).
+  using Observer = std::function<void(const RouteInfo&, const httplib::Response&, std::chrono::nanoseconds)>;
 
   explicit HttpServer(HttpServerLimits limits = {});
   ~HttpServer();
@@ -66,6 +74,11 @@ class HttpServer {
   // that the body is application/json (415) before calling the handler.
   void get(const std::string& pattern, Handler handler);
   void post(const std::string& pattern, std::size_t max_body_bytes, Handler handler);
+
+  // Every route registered so far, in registration order (the OpenAPI test compares them with the
+  // document). Register routes and set the observer before run().
+  std::vector<RouteInfo> routes() const;
+  void set_observer(Observer observer);
 
   // Binds host:port; port 0 picks a free port. Returns the bound port; "config" local fault if the
   // address cannot be bound.

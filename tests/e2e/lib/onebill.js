@@ -51,8 +51,10 @@ function freePort() {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
-// One HTTP request; resolves {status, headers, body (parsed JSON or the text), text}.
-function request(port, method, target, { body, headers = {}, timeoutMs = 40000, rawBody } = {}) {
+// One HTTP request; resolves {status, headers, body (parsed JSON or the text), text}. `localAddress`
+// binds the client's source address: 127.0.0.2 is not the operator (DESIGN §7 treats only 127.0.0.1 and
+// ::1 as the node's operator).
+function request(port, method, target, { body, headers = {}, timeoutMs = 40000, rawBody, localAddress } = {}) {
   return new Promise((resolve, reject) => {
     const payload = rawBody !== undefined ? rawBody : body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -62,6 +64,7 @@ function request(port, method, target, { body, headers = {}, timeoutMs = 40000, 
         method,
         path: target,
         agent,
+        ...(localAddress ? { localAddress } : {}),
         headers: {
           ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
           ...headers,
@@ -134,6 +137,19 @@ async function startNode(home, { port, blockIntervalMs = 50, extraArgs = [] } = 
   };
 }
 
+// The Authorization header of a signed read (DESIGN §7): EIP-191 over
+// "OneBill read v1\n" + method + " " + target + "\n" + unix_ms.
+async function readAuthorization(wallet, method, target, unixMs = Date.now()) {
+  const sig = await wallet.signMessage(`OneBill read v1\n${method} ${target}\n${unixMs}`);
+  return `OneBill ${wallet.address}:${unixMs}:${sig}`;
+}
+
+// A GET from a non-operator address (127.0.0.2), signed by `wallet` when one is given.
+async function remoteGet(port, target, wallet, options = {}) {
+  const headers = wallet ? { authorization: await readAuthorization(wallet, 'GET', target) } : {};
+  return request(port, 'GET', target, { ...options, headers: { ...headers, ...(options.headers || {}) }, localAddress: '127.0.0.2' });
+}
+
 // The unsigned object, its signing text and id (DESIGN §3).
 function signingText(object) {
   return SIGNING_PREFIX + canonicalize(object);
@@ -183,6 +199,8 @@ module.exports = {
   signingText,
   signTransaction,
   Party,
+  readAuthorization,
+  remoteGet,
   canonicalize,
   tempDir,
 };
