@@ -17,7 +17,8 @@ struct RuleStatus {
 };
 
 // DESIGN §7, Errors. The one place that maps a rule to its status.
-constexpr std::array<RuleStatus, 68> rule_statuses{{
+// std::to_array counts the entries: adding a rule is adding a line.
+constexpr auto rule_statuses = std::to_array<RuleStatus>({
     {"malformed-json", 400, "The body is not one well-formed JSON value in UTF-8."},
     {"duplicate-key", 400, "An object repeats a key (compared after unescaping)."},
     {"unknown-field", 400, "An object has a member its schema does not define."},
@@ -71,6 +72,9 @@ constexpr std::array<RuleStatus, 68> rule_statuses{{
     // Said by a node to a peer whose block or commit does not verify; never an HTTP answer.
     {"invalid-block", 400, "A block does not verify (header, roots, transactions or its proposer).", "peer"},
     {"invalid-commit", 400, "A commit does not verify (signatures or voting power).", "peer"},
+    {"peer", 400, "A peer broke the link protocol (handshake, framing or authentication).", "peer"},
+    {"timeout", 400, "A peer sent nothing in time.", "peer"},
+    {"crypto", 500, "A cryptographic primitive of the node failed.", "peer"},
     // Said by the command line before or after talking to a node; the status is what it stands for.
     {"invalid-argument", 400, "A command-line option is missing or malformed; see the command's --help.",
      "cli"},
@@ -95,7 +99,7 @@ constexpr std::array<RuleStatus, 68> rule_statuses{{
     {"key-file-io", 500, "The key file could not be read or written.", "cli"},
     {"node-unreachable", 503, "The node does not answer at --node; is it running?", "cli"},
     {"bad-answer", 502, "The node answered something that is not JSON.", "cli"},
-}};
+});
 
 const RuleStatus* find_rule(std::string_view rule) {
   for (const auto& entry : rule_statuses) {
