@@ -86,9 +86,12 @@ Result<T> decode(std::string_view what, Decode decode_fn) {
 
 const char* step_name(Step step) {
   switch (step) {
-    case Step::propose: return "propose";
-    case Step::prevote: return "prevote";
-    case Step::precommit: return "precommit";
+    case Step::propose:
+      return "propose";
+    case Step::prevote:
+      return "prevote";
+    case Step::precommit:
+      return "precommit";
   }
   return "propose";
 }
@@ -108,9 +111,8 @@ Hash32 digest_of(const Vote& vote) {
   return ledger::vote_digest(vote.chain, vote.height, vote.round, vote.type, vote.block);
 }
 
-Hash32 digest_of(const Proposal& proposal) {
-  return ledger::proposal_digest(proposal.chain, proposal.height, proposal.round, proposal.pol_round,
-                                 proposal_hash(proposal));
+Hash32 digest_of(const Proposal& proposal, const Hash32& hash) {
+  return ledger::proposal_digest(proposal.chain, proposal.height, proposal.round, proposal.pol_round, hash);
 }
 
 Problem dropped(std::string rule, std::string detail) {
@@ -255,9 +257,12 @@ Result<SignState> sign_state_from_json(const Json& json) {
 
 std::uint64_t TimeoutConfig::delay_ms(Step step, std::uint32_t round) const {
   switch (step) {
-    case Step::propose: return propose_base_ms + propose_delta_ms * round;
-    case Step::prevote: return prevote_base_ms + prevote_delta_ms * round;
-    case Step::precommit: return precommit_base_ms + precommit_delta_ms * round;
+    case Step::propose:
+      return propose_base_ms + propose_delta_ms * round;
+    case Step::prevote:
+      return prevote_base_ms + prevote_delta_ms * round;
+    case Step::precommit:
+      return precommit_base_ms + precommit_delta_ms * round;
   }
   return propose_base_ms;
 }
@@ -305,11 +310,17 @@ void ProposerSchedule::advance() {
 
 const ledger::Validator& ProposerSchedule::proposer(std::uint64_t height, std::uint32_t round) {
   const auto cycle = static_cast<std::uint64_t>(std::min(total_power_, max_schedule_cycle));
-  const std::uint64_t target = height % cycle + round + 1;
-  if (height_ != height || steps_ > target) {
+  const std::uint64_t base = height % cycle;  // steps before round 0 of this height
+  const std::uint64_t target = base + round + 1;
+  if (height_ != height) {
     std::fill(priorities_.begin(), priorities_.end(), 0);
     steps_ = 0;
+    while (steps_ < base) advance();
+    base_priorities_ = priorities_;
     height_ = height;
+  } else if (steps_ > target) {
+    priorities_ = base_priorities_;  // back to round 0 of this height without replaying the cycle
+    steps_ = base;
   }
   while (steps_ < target) advance();
   ONEBILL_ASSERT(last_ < set_.size());
@@ -324,7 +335,9 @@ Engine::Engine(std::string chain, std::optional<PrivateKey> validator_key, Appli
       key_(std::move(validator_key)),
       app_(app),
       timeouts_(timeouts),
-      sign_state_(std::move(restored)) {}
+      sign_state_(std::move(restored)) {
+  if (key_) key_text_ = node::consensus_key_text(*key_);
+}
 
 std::optional<Address> Engine::own_address() const {
   if (!self_) return std::nullopt;
@@ -356,7 +369,9 @@ std::vector<Action> Engine::start(std::uint64_t height, std::vector<ledger::Vali
   schedule_.emplace(set_);
   self_.reset();
   if (key_) {
-    if (auto identity = node::find_validator(*key_, set_)) self_ = identity->validator;
+    for (const auto& validator : set_) {
+      if (validator.consensus_key == key_text_) self_ = validator;
+    }
   }
   started_round_ = false;
   decided_ = false;
@@ -367,6 +382,7 @@ std::vector<Action> Engine::start(std::uint64_t height, std::vector<ledger::Vali
   locked_block_.reset();
   valid_round_.reset();
   valid_proposal_.reset();
+  valid_hash_.reset();
   rounds_.clear();
   highest_round_.clear();
   validity_.clear();
@@ -452,7 +468,8 @@ Outcome Engine::on_proposal(const Proposal& proposal, std::uint64_t now_ms) {
     return outcome;
   }
   if (proposal.height != height_) {
-    outcome.dropped = dropped("wrong-height", "the proposal is for height " + std::to_string(proposal.height));
+    outcome.dropped =
+        dropped("wrong-height", "the proposal is for height " + std::to_string(proposal.height));
     return outcome;
   }
   if (decided_) {
@@ -472,7 +489,7 @@ Outcome Engine::on_proposal(const Proposal& proposal, std::uint64_t now_ms) {
     return outcome;
   }
   const Hash32 hash = proposal_hash(proposal);
-  const Status sender = check_sender(proposal.validator, digest_of(proposal), proposal.signature);
+  const Status sender = check_sender(proposal.validator, digest_of(proposal, hash), proposal.signature);
   if (!sender) {
     outcome.dropped = sender.problem();
     return outcome;
@@ -523,10 +540,37 @@ std::vector<Action> Engine::on_candidates_available(std::uint64_t now_ms) {
 std::vector<Action> Engine::rebroadcast() const {
   std::vector<Action> out;
   if (height_ == 0 || decided_) return out;
-  if (sign_state_.height == height_) {
-    if (sign_state_.proposal) out.push_back(Broadcast{*sign_state_.proposal});
-    if (sign_state_.prevote) out.push_back(Broadcast{*sign_state_.prevote});
-    if (sign_state_.precommit) out.push_back(Broadcast{*sign_state_.precommit});
+  if (sign_state_.height == height_ && sign_state_.proposal) out.push_back(Broadcast{*sign_state_.proposal});
+  // Own votes of the last few rounds: a validator still in an earlier round may lack our precommit
+  // there, and cannot reach its precommit timeout (L47) without it.
+  if (self_) {
+    int rounds_left = 4;
+    for (auto round = rounds_.rbegin(); round != rounds_.rend() && rounds_left > 0; ++round, --rounds_left) {
+      for (const auto* votes : {&round->second.prevotes, &round->second.precommits}) {
+        auto own = votes->find(self_->address);
+        if (own != votes->end()) out.push_back(Broadcast{own->second.front()});
+      }
+    }
+  }
+  // Relay the prevotes of a proof-of-lock too (others' signed votes): a peer that lost them cannot
+  // apply L28 to a re-proposal, and locked validators would wait for it forever.
+  auto relay_polka = [&](std::uint32_t pol_round, const Hash32& hash) {
+    auto pol = rounds_.find(pol_round);
+    if (pol == rounds_.end()) return;
+    for (const auto& [address, kept] : pol->second.prevotes) {
+      (void)address;
+      for (const auto& vote : kept) {
+        if (vote.block == hash) out.push_back(Broadcast{vote});
+      }
+    }
+  };
+  if (valid_round_ && valid_proposal_) relay_polka(*valid_round_, *valid_hash_);
+  auto current = rounds_.find(round_);
+  if (current != rounds_.end() && !current->second.proposals.empty() &&
+      current->second.proposals.front().pol_round) {
+    const Proposal& proposal = current->second.proposals.front();
+    if (!valid_round_ || *valid_round_ != *proposal.pol_round)
+      relay_polka(*proposal.pol_round, current->second.proposal_hashes.front());
   }
   // Relay the round's proposal too: a peer that lost it cannot prevote for it otherwise.
   auto round = rounds_.find(round_);
@@ -545,22 +589,29 @@ void Engine::activate(std::uint64_t now_ms, std::vector<Action>& out) {
 }
 
 void Engine::add_proposal(const Proposal& proposal, const Hash32& hash) {
-  auto& proposals = rounds_[proposal.round].proposals;
-  for (const auto& kept : proposals) {
-    if (proposal_hash(kept) == hash) return;
+  auto& round = rounds_[proposal.round];
+  for (const auto& kept : round.proposal_hashes) {
+    if (kept == hash) return;
   }
-  if (proposals.size() < 2) proposals.push_back(proposal);
+  if (round.proposals.size() >= 2) return;
+  round.proposals.push_back(proposal);
+  round.proposal_hashes.push_back(hash);
 }
 
 void Engine::add_vote(const Vote& vote, std::vector<Action>& out) {
   ONEBILL_ASSERT(vote.height == height_);
   auto& round = rounds_[vote.round];
   auto& votes = vote.type == VoteType::prevote ? round.prevotes : round.precommits;
-  auto [existing, inserted] = votes.emplace(vote.validator, vote);
-  if (inserted || existing->second.block == vote.block) return;
-  // The first vote counts; a conflicting one is evidence of equivocation (reported once).
+  auto& kept = votes[vote.validator];
+  for (const auto& existing : kept) {
+    if (existing.block == vote.block) return;  // a duplicate
+  }
+  if (kept.size() >= 4) return;  // bounded: an equivocator cannot grow memory
+  kept.push_back(vote);
+  if (kept.size() == 1) return;
+  // A conflicting vote: evidence of equivocation (reported once per validator, round and type).
   const auto key = std::make_tuple(vote.validator, vote.round, static_cast<int>(vote.type));
-  if (evidence_reported_.insert(key).second) out.push_back(EvidenceFound{Evidence{existing->second, vote}});
+  if (evidence_reported_.insert(key).second) out.push_back(EvidenceFound{Evidence{kept.front(), vote}});
 }
 
 void Engine::schedule(Step step, std::uint32_t round, std::vector<Action>& out) const {
@@ -583,8 +634,8 @@ void Engine::start_round(std::uint32_t round, std::uint64_t now_ms, std::vector<
         proposal.round = round_;
         proposal.pol_round = valid_round_;
         proposal.validator = self_->address;
-        proposal.signature = key_->sign_digest(digest_of(proposal));
-        add_proposal(proposal, proposal_hash(proposal));
+        proposal.signature = key_->sign_digest(digest_of(proposal, *valid_hash_));
+        add_proposal(proposal, *valid_hash_);
         persist_and_broadcast(proposal, out);
       }
     } else {
@@ -611,7 +662,7 @@ void Engine::try_propose(std::uint64_t now_ms, std::vector<Action>& out) {
   }
   ONEBILL_ASSERT(made->block->block.header.height == height_);
   Proposal proposal{chain_, height_, round_, std::nullopt, made->block->block, self_->address, {}};
-  proposal.signature = key_->sign_digest(digest_of(proposal));
+  proposal.signature = key_->sign_digest(digest_of(proposal, made->block->hash));
   validity_.emplace(made->block->hash, Validity{Status{}, made->block->executed});
   add_proposal(proposal, made->block->hash);
   persist_and_broadcast(proposal, out);
@@ -670,19 +721,17 @@ void Engine::sign_precommit(std::optional<Hash32> block, std::vector<Action>& ou
   persist_and_broadcast(vote, out);
 }
 
-const Engine::Validity& Engine::validity(const Proposal& proposal) {
-  const Hash32 hash = proposal_hash(proposal);
+const Engine::Validity& Engine::validity(const Proposal& proposal, const Hash32& hash) {
   auto found = validity_.find(hash);
   if (found != validity_.end()) return found->second;
   Validity result;
   const auto& header = proposal.block.header;
-  const bool proposer_known = std::any_of(set_.begin(), set_.end(), [&](const ledger::Validator& v) {
-    return v.address == header.proposer;
-  });
+  const bool proposer_known = std::any_of(
+      set_.begin(), set_.end(), [&](const ledger::Validator& v) { return v.address == header.proposer; });
   if (!proposer_known) {
     result.status = invalid("invalid-block", "the header's proposer is not a validator");
   } else {
-    auto executed = node::execute(app_.committed(), proposal.block);
+    auto executed = app_.execute(proposal.block);
     if (executed) {
       result.executed = std::move(*executed);
     } else {
@@ -694,24 +743,27 @@ const Engine::Validity& Engine::validity(const Proposal& proposal) {
 
 // valid(v) for a prevote (L22, L28): executes, and the header is the round's (proposer of a fresh
 // proposal; a re-proposed block keeps its maker) and not too far ahead of our clock (DESIGN §5).
-bool Engine::prevote_acceptable(const Proposal& proposal, std::uint64_t now_ms) {
-  if (!validity(proposal).status.ok()) return false;
+bool Engine::prevote_acceptable(const Proposal& proposal, const Hash32& hash, std::uint64_t now_ms) {
+  if (!validity(proposal, hash).status.ok()) return false;
   const auto& header = proposal.block.header;
   if (header.time_ms > now_ms + timeouts_.max_block_ahead_ms) return false;
   if (!proposal.pol_round && header.proposer != proposal.validator) return false;
   return true;
 }
 
-std::uint64_t Engine::power_of(const std::map<Address, Vote>& votes, const std::optional<Hash32>& block) const {
+std::uint64_t Engine::power_of(const VoteMap& votes, const std::optional<Hash32>& block) const {
   std::uint64_t power = 0;
   for (const auto& validator : set_) {
-    auto vote = votes.find(validator.address);
-    if (vote != votes.end() && vote->second.block == block) power += validator.power;
+    auto kept = votes.find(validator.address);
+    if (kept == votes.end()) continue;
+    if (std::any_of(kept->second.begin(), kept->second.end(),
+                    [&](const Vote& v) { return v.block == block; }))
+      power += validator.power;
   }
   return power;
 }
 
-std::uint64_t Engine::power_of_any(const std::map<Address, Vote>& votes) const {
+std::uint64_t Engine::power_of_any(const VoteMap& votes) const {
   std::uint64_t power = 0;
   for (const auto& validator : set_) {
     if (votes.contains(validator.address)) power += validator.power;
@@ -722,15 +774,15 @@ std::uint64_t Engine::power_of_any(const std::map<Address, Vote>& votes) const {
 const Proposal* Engine::find_proposal(std::uint32_t round, const Hash32& hash) const {
   auto found = rounds_.find(round);
   if (found != rounds_.end()) {
-    for (const auto& proposal : found->second.proposals) {
-      if (proposal_hash(proposal) == hash) return &proposal;
+    for (std::size_t i = 0; i < found->second.proposals.size(); ++i) {
+      if (found->second.proposal_hashes[i] == hash) return &found->second.proposals[i];
     }
   }
   // The same block carried by another round's proposal is the same value v.
   for (const auto& [other_round, state] : rounds_) {
     (void)other_round;
-    for (const auto& proposal : state.proposals) {
-      if (proposal_hash(proposal) == hash) return &proposal;
+    for (std::size_t i = 0; i < state.proposals.size(); ++i) {
+      if (state.proposal_hashes[i] == hash) return &state.proposals[i];
     }
   }
   return nullptr;
@@ -751,18 +803,23 @@ bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
   for (const auto& [round, state] : rounds_) {
     std::map<Hash32, std::uint64_t> power;
     for (const auto& validator : set_) {
-      auto vote = state.precommits.find(validator.address);
-      if (vote != state.precommits.end() && vote->second.block) power[*vote->second.block] += validator.power;
+      auto kept = state.precommits.find(validator.address);
+      if (kept == state.precommits.end()) continue;
+      for (const auto& vote : kept->second) {
+        if (vote.block) power[*vote.block] += validator.power;
+      }
     }
     for (const auto& [hash, block_power] : power) {
       if (!two_thirds(block_power)) continue;
       const Proposal* proposal = find_proposal(round, hash);
       if (proposal == nullptr) continue;  // the block has not arrived (block sync brings it)
-      const Validity& valid = validity(*proposal);
+      const Validity& valid = validity(*proposal, hash);
       if (!valid.status.ok()) continue;
       ledger::Commit commit{height_, round, hash, {}};
-      for (const auto& [address, vote] : state.precommits) {
-        if (vote.block == hash) commit.precommits.push_back({address, vote.signature});
+      for (const auto& [address, kept] : state.precommits) {
+        for (const auto& vote : kept) {
+          if (vote.block == hash) commit.precommits.push_back({address, vote.signature});
+        }
       }
       decided_ = true;
       out.push_back(Decide{proposal->block, *valid.executed, std::move(commit)});
@@ -792,11 +849,11 @@ bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
   RoundState& state = rounds_[round_];
   const Proposal* first = state.proposals.empty() ? nullptr : &state.proposals.front();
   if (step_ == Step::propose && first != nullptr) {
-    const Hash32 hash = proposal_hash(*first);
+    const Hash32 hash = state.proposal_hashes.front();
     if (!first->pol_round) {
       // Alg.1 L22-27: a fresh proposal; prevote it if valid and we are not locked on another value.
       const bool accept =
-          prevote_acceptable(*first, now_ms) && (!locked_round_ || locked_block_ == hash);
+          prevote_acceptable(*first, hash, now_ms) && (!locked_round_ || locked_block_ == hash);
       sign_prevote(accept ? std::optional<Hash32>(hash) : std::nullopt, out);
       step_ = Step::prevote;
       return true;
@@ -806,7 +863,7 @@ bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
     if (pol_round < round_ && pol != rounds_.end() && two_thirds(power_of(pol->second.prevotes, hash))) {
       // Alg.1 L28-33: a re-proposal with a polka in pol_round; the lock check is what keeps a
       // validator locked on another value from prevoting it.
-      const bool accept = prevote_acceptable(*first, now_ms) &&
+      const bool accept = prevote_acceptable(*first, hash, now_ms) &&
                           (!locked_round_ || *locked_round_ <= pol_round || locked_block_ == hash);
       sign_prevote(accept ? std::optional<Hash32>(hash) : std::nullopt, out);
       step_ = Step::prevote;
@@ -816,17 +873,19 @@ bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
 
   if (step_ != Step::propose) {
     // Alg.1 L34-35: +2/3 prevotes of any kind, first time: schedule OnTimeoutPrevote.
-    if (step_ == Step::prevote && !state.prevote_timeout_scheduled && two_thirds(power_of_any(state.prevotes))) {
+    if (step_ == Step::prevote && !state.prevote_timeout_scheduled &&
+        two_thirds(power_of_any(state.prevotes))) {
       state.prevote_timeout_scheduled = true;
       schedule(Step::prevote, round_, out);
     }
     // Alg.1 L36-43: a proposal with +2/3 prevotes for it in this round, valid, first time: lock
     // (when still in prevote) and remember it as the valid value.
     if (!state.locked_or_valid_updated) {
-      for (const auto& proposal : state.proposals) {
-        const Hash32 hash = proposal_hash(proposal);
+      for (std::size_t i = 0; i < state.proposals.size(); ++i) {
+        const Proposal& proposal = state.proposals[i];
+        const Hash32 hash = state.proposal_hashes[i];
         if (!two_thirds(power_of(state.prevotes, hash))) continue;
-        if (!validity(proposal).status.ok()) continue;
+        if (!validity(proposal, hash).status.ok()) continue;
         state.locked_or_valid_updated = true;
         if (step_ == Step::prevote) {
           locked_round_ = round_;
@@ -836,6 +895,7 @@ bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
         }
         valid_round_ = round_;
         valid_proposal_ = proposal;
+        valid_hash_ = hash;
         return true;
       }
     }

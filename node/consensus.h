@@ -33,7 +33,7 @@
 // Untrusted input: messages from unknown validators, with bad signatures, for another chain or
 // height, or for rounds beyond round + max_future_rounds are dropped (the round rule L55 is counted
 // from one "highest round" per validator, so huge rounds cost no memory). The first vote per
-// validator per (round, type) counts; a conflicting one becomes Evidence.
+// validator per (round, type) is kept; a conflicting one becomes Evidence (see RoundState).
 #pragma once
 
 #include <cstdint>
@@ -144,6 +144,11 @@ class Application {
   virtual std::vector<ledger::Transaction> candidates() = 0;
   // Candidates that no longer apply while proposing (the mempool evicts them).
   virtual void refused(const std::vector<node::RefusedCandidate>& refused) { (void)refused; }
+  // Re-executes a proposed block on the committed store (node::execute); override to cache (the
+  // simulator shares results between nodes with the same head).
+  virtual Result<ledger::ExecutedBlock> execute(const ledger::Block& block) {
+    return node::execute(committed(), block);
+  }
   // Recovers the signer of a consensus signature; override to cache (the simulator does).
   virtual Result<Address> recover_signer(const Hash32& digest, const Signature& signature) {
     return recover_address(digest, signature);
@@ -203,6 +208,7 @@ class ProposerSchedule {
   void advance();
   std::vector<ledger::Validator> set_;  // sorted by address
   std::vector<std::int64_t> priorities_;
+  std::vector<std::int64_t> base_priorities_;  // at round 0 of height_
   std::int64_t total_power_ = 0;
   std::optional<std::uint64_t> height_;
   std::uint64_t steps_ = 0;  // steps taken since zero priorities
@@ -225,7 +231,9 @@ class Engine {
   Outcome on_vote(const Vote& vote, std::uint64_t now_ms);
   std::vector<Action> on_timeout(const Timeout& timeout, std::uint64_t now_ms);
   std::vector<Action> on_candidates_available(std::uint64_t now_ms);
-  // Own messages of the current round (and the proposal it holds), to re-send: gossip is lossy.
+  // What to re-send every few seconds, since gossip is lossy: own proposal and own votes of the last
+  // four rounds, the current round's proposal, and the prevotes that prove a lock (ours, or the
+  // current proposal's pol_round).
   std::vector<Action> rebroadcast() const;
 
   std::uint64_t height() const { return height_; }
@@ -240,9 +248,14 @@ class Engine {
 
  private:
   struct RoundState {
-    std::vector<Proposal> proposals;  // at most 2 (a second, conflicting one is kept for its block)
-    std::map<Address, Vote> prevotes;
-    std::map<Address, Vote> precommits;
+    std::vector<Proposal> proposals;      // at most 2 (a second, conflicting one is kept for its block)
+    std::vector<Hash32> proposal_hashes;  // block hash of each, computed once
+    // Per validator: its first vote, then up to 3 conflicting ones. A validator counts towards a
+    // block if any of its votes is for it (CometBFT tracks conflicting votes per block the same way):
+    // safe, since two +2/3 quorums still share a correct validator, and live, since equivocation
+    // cannot hide a polka from some correct validators forever.
+    std::map<Address, std::vector<Vote>> prevotes;
+    std::map<Address, std::vector<Vote>> precommits;
     bool prevote_timeout_scheduled = false;    // L34 "for the first time"
     bool precommit_timeout_scheduled = false;  // L47
     bool locked_or_valid_updated = false;      // L36
@@ -264,10 +277,11 @@ class Engine {
   void sign_precommit(std::optional<Hash32> block, std::vector<Action>& out);
   bool may_sign(std::uint32_t round, Step step) const;
   void persist_and_broadcast(std::variant<Proposal, Vote> message, std::vector<Action>& out);
-  const Validity& validity(const Proposal& proposal);
-  bool prevote_acceptable(const Proposal& proposal, std::uint64_t now_ms);
-  std::uint64_t power_of(const std::map<Address, Vote>& votes, const std::optional<Hash32>& block) const;
-  std::uint64_t power_of_any(const std::map<Address, Vote>& votes) const;
+  const Validity& validity(const Proposal& proposal, const Hash32& hash);
+  bool prevote_acceptable(const Proposal& proposal, const Hash32& hash, std::uint64_t now_ms);
+  using VoteMap = std::map<Address, std::vector<Vote>>;
+  std::uint64_t power_of(const VoteMap& votes, const std::optional<Hash32>& block) const;
+  std::uint64_t power_of_any(const VoteMap& votes) const;
   bool two_thirds(std::uint64_t power) const { return 3 * power > 2 * total_power_; }
   bool one_third(std::uint64_t power) const { return 3 * power > total_power_; }
   const Proposal* find_proposal(std::uint32_t round, const Hash32& hash) const;
@@ -275,6 +289,7 @@ class Engine {
 
   std::string chain_;
   std::optional<PrivateKey> key_;
+  std::string key_text_;  // node::consensus_key_text(*key_), computed once
   Application& app_;
   TimeoutConfig timeouts_;
   SignState sign_state_;
@@ -295,6 +310,7 @@ class Engine {
   std::optional<Hash32> locked_block_;
   std::optional<std::uint32_t> valid_round_;
   std::optional<Proposal> valid_proposal_;  // validValue, with the proposal that carried it
+  std::optional<Hash32> valid_hash_;
   std::map<std::uint32_t, RoundState> rounds_;
   std::map<Address, std::uint32_t> highest_round_;  // L55, one entry per validator
   std::map<Hash32, Validity> validity_;

@@ -64,10 +64,10 @@ class Cluster {
   // A bill issue by carrier-rail (nonce n), to give proposers something to propose.
   ledger::Transaction issue(std::uint64_t nonce) {
     const std::string id = onebill::test::bill_id("consensus-" + std::to_string(nonce));
-    return consortium.transaction(consortium.carrier_rail, "bill.issue",
-                                  consortium.issue_body(id, "C-" + std::to_string(nonce),
-                                                        consortium.shipper, consortium.shipper),
-                                  nonce);
+    return consortium.transaction(
+        consortium.carrier_rail, "bill.issue",
+        consortium.issue_body(id, "C-" + std::to_string(nonce), consortium.shipper, consortium.shipper),
+        nonce);
   }
   void give_all(const ledger::Transaction& transaction) {
     for (auto& app : apps) app->pool.push_back(transaction);

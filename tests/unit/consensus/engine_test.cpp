@@ -24,8 +24,8 @@ std::optional<Vote> last_vote(const NodeRecord& record, VoteType type) {
 Proposal signed_proposal(const Cluster& cluster, std::size_t i, std::uint64_t height, std::uint32_t round,
                          std::optional<std::uint32_t> pol_round, const ledger::Block& block) {
   Proposal proposal{cluster.genesis.chain, height, round, pol_round, block, cluster.keys[i].address(), {}};
-  proposal.signature = cluster.keys[i].sign_digest(ledger::proposal_digest(
-      proposal.chain, height, round, pol_round, ledger::block_hash(block.header)));
+  proposal.signature = cluster.keys[i].sign_digest(
+      ledger::proposal_digest(proposal.chain, height, round, pol_round, ledger::block_hash(block.header)));
   return proposal;
 }
 
@@ -106,8 +106,7 @@ TEST_CASE("every signature is persisted before it is broadcast") {
 TEST_CASE("proposers rotate in proportion to voting power") {
   std::vector<ledger::Validator> set;
   const std::vector<std::uint64_t> powers = {1, 2, 3, 4};
-  for (std::size_t i = 0; i < powers.size(); ++i)
-    set.push_back({validator_key(i).address(), "", powers[i]});
+  for (std::size_t i = 0; i < powers.size(); ++i) set.push_back({validator_key(i).address(), "", powers[i]});
   ProposerSchedule schedule(set);
   std::map<Address, std::uint64_t> count;
   for (std::uint64_t height = 1; height <= 100; ++height) ++count[schedule.proposer(height, 0).address];
@@ -125,9 +124,8 @@ TEST_CASE("equal powers: each validator proposes once per n heights, ties broken
   std::set<Address> seen;
   for (std::uint64_t height = 0; height < 5; ++height) seen.insert(schedule.proposer(height, 0).address);
   CHECK(seen.size() == 5);
-  auto lowest = std::min_element(set.begin(), set.end(), [](const auto& a, const auto& b) {
-    return a.address < b.address;
-  });
+  auto lowest = std::min_element(set.begin(), set.end(),
+                                 [](const auto& a, const auto& b) { return a.address < b.address; });
   CHECK(schedule.proposer(0, 0).address == lowest->address);
 }
 
@@ -142,14 +140,18 @@ TEST_CASE("a conflicting second vote is evidence and does not count") {
   Cluster cluster({1, 1, 1, 1});
   cluster.start_all(1);
   const Hash32 some_block = keccak256("some block");
-  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
-  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, some_block), cluster.now));
+  cluster.run(
+      0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
+  cluster.run(0,
+              cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, some_block), cluster.now));
   REQUIRE(cluster.records[0].evidence.size() == 1);
   CHECK(cluster.records[0].evidence[0].first.block == std::nullopt);
   CHECK(cluster.records[0].evidence[0].second.block == some_block);
   // A third conflicting vote is not reported again; a repeated identical vote is no evidence.
-  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, keccak256("x")), cluster.now));
-  cluster.run(0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
+  cluster.run(
+      0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, keccak256("x")), cluster.now));
+  cluster.run(
+      0, cluster.engines[0]->on_vote(cluster.vote(1, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
   CHECK(cluster.records[0].evidence.size() == 1);
   CHECK(to_json(cluster.records[0].evidence[0]).contains("second"));
 }
@@ -197,13 +199,15 @@ TEST_CASE("a validator locked on a block prevotes nil on another block proposed 
   const Hash32 first_hash = ledger::block_hash(first.block.header);
   cluster.run(me, engine.on_proposal(first, cluster.now));
   for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
+    if (i != me)
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
   }
   REQUIRE(last_vote(cluster.records[me], VoteType::precommit)->block == first_hash);
   CHECK(cluster.records[me].persisted.back().locked_block == first_hash);
   // Round 1 (others precommitted nil): a different block, fresh (no pol_round), from round 1's proposer.
   for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
+    if (i != me)
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
   }
   cluster.fire(me, Step::precommit);
   REQUIRE(engine.round() == 1);
@@ -213,8 +217,9 @@ TEST_CASE("a validator locked on a block prevotes nil on another block proposed 
   REQUIRE(other->block.has_value());
   REQUIRE(other->block->hash != first_hash);
   if (proposer1 != me) {
-    cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer1, 1, 1, std::nullopt, other->block->block),
-                                       cluster.now));
+    cluster.run(
+        me, engine.on_proposal(signed_proposal(cluster, proposer1, 1, 1, std::nullopt, other->block->block),
+                               cluster.now));
     const auto prevote = last_vote(cluster.records[me], VoteType::prevote);
     CHECK(prevote->round == 1);
     CHECK(prevote->block == std::nullopt);  // L22-27: locked on another value
@@ -234,14 +239,16 @@ TEST_CASE("a locked validator prevotes a re-proposal whose proof of lock is at o
   // `me` locks on the first block in round 0.
   cluster.run(me, engine.on_proposal(first, cluster.now));
   for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
+    if (i != me)
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
   }
   // Round 1 and 2 pass with nil precommits; a different block B gets a polka in round 1.
   auto other = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 5,
                              cluster.keys[proposer0].address());
   const Hash32 other_hash = other->block->hash;
   for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me) cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
+    if (i != me)
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
   }
   cluster.fire(me, Step::precommit);
   REQUIRE(engine.round() == 1);
@@ -256,7 +263,8 @@ TEST_CASE("a locked validator prevotes a re-proposal whose proof of lock is at o
   const std::size_t proposer2 = index_of(cluster, engine.proposer_of(2));
   if (proposer2 == me) return;  // the schedule made `me` the proposer: nothing to check here
   // B re-proposed in round 2 with pol_round 1 > locked round 0: prevote B despite the lock.
-  cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer2, 1, 2, 1, other->block->block), cluster.now));
+  cluster.run(
+      me, engine.on_proposal(signed_proposal(cluster, proposer2, 1, 2, 1, other->block->block), cluster.now));
   auto prevote = last_vote(cluster.records[me], VoteType::prevote);
   CHECK(prevote->round == 2);
   CHECK(prevote->block == other_hash);
@@ -287,8 +295,9 @@ TEST_CASE("a re-proposal whose proof of lock is older than the lock gets a nil p
   auto block_a = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 9,
                                cluster.keys[proposer1].address());
   const Hash32 a_hash = block_a->block->hash;
-  cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer1, 1, 1, std::nullopt, block_a->block->block),
-                                     cluster.now));
+  cluster.run(
+      me, engine.on_proposal(signed_proposal(cluster, proposer1, 1, 1, std::nullopt, block_a->block->block),
+                             cluster.now));
   for (std::size_t i = 0; i < 4; ++i) {
     if (i != me) {
       cluster.run(me, engine.on_vote(cluster.vote(i, 1, 1, VoteType::prevote, a_hash), cluster.now));
@@ -301,7 +310,8 @@ TEST_CASE("a re-proposal whose proof of lock is older than the lock gets a nil p
   const std::size_t proposer2 = index_of(cluster, engine.proposer_of(2));
   if (proposer2 == me) return;
   // B re-proposed with pol_round 0 < locked round 1: nil.
-  cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer2, 1, 2, 0, block_b->block->block), cluster.now));
+  cluster.run(me, engine.on_proposal(signed_proposal(cluster, proposer2, 1, 2, 0, block_b->block->block),
+                                     cluster.now));
   auto prevote = last_vote(cluster.records[me], VoteType::prevote);
   CHECK(prevote->round == 2);
   CHECK(prevote->block == std::nullopt);
@@ -315,8 +325,9 @@ TEST_CASE("a block further than 10 s ahead of the validator's clock gets a nil p
   const std::size_t me = (proposer0 + 1) % 4;
   auto future = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 60'000,
                               cluster.keys[proposer0].address());
-  cluster.run(me, cluster.engines[me]->on_proposal(
-                      signed_proposal(cluster, proposer0, 1, 0, std::nullopt, future->block->block), cluster.now));
+  cluster.run(
+      me, cluster.engines[me]->on_proposal(
+              signed_proposal(cluster, proposer0, 1, 0, std::nullopt, future->block->block), cluster.now));
   CHECK(last_vote(cluster.records[me], VoteType::prevote)->block == std::nullopt);
 }
 
@@ -330,8 +341,8 @@ TEST_CASE("a block with a forged header field gets a nil prevote") {
                             cluster.keys[proposer0].address());
   ledger::Block forged = made->block->block;
   forged.header.state_root = keccak256("not the state root");
-  cluster.run(me, cluster.engines[me]->on_proposal(signed_proposal(cluster, proposer0, 1, 0, std::nullopt, forged),
-                                                   cluster.now));
+  cluster.run(me, cluster.engines[me]->on_proposal(
+                      signed_proposal(cluster, proposer0, 1, 0, std::nullopt, forged), cluster.now));
   CHECK(last_vote(cluster.records[me], VoteType::prevote)->block == std::nullopt);
 }
 
@@ -342,7 +353,8 @@ TEST_CASE("a proposal from a validator that is not the round's proposer is dropp
   const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
   const std::size_t other = (proposer0 + 1) % 4;
   const std::size_t me = (proposer0 + 2) % 4;
-  auto made = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now, cluster.keys[other].address());
+  auto made =
+      node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now, cluster.keys[other].address());
   auto outcome = cluster.engines[me]->on_proposal(
       signed_proposal(cluster, other, 1, 0, std::nullopt, made->block->block), cluster.now);
   CHECK(outcome.dropped->rule == "not-proposer");
@@ -359,7 +371,9 @@ TEST_CASE("a restarted validator re-sends its signed messages and never signs be
   const Hash32 first_hash = ledger::block_hash(first.block.header);
   cluster.run(me, cluster.engines[me]->on_proposal(first, cluster.now));
   for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me) cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
+    if (i != me)
+      cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash),
+                                                   cluster.now));
   }
   const SignState saved = cluster.records[me].persisted.back();
   REQUIRE(saved.step == Step::precommit);
@@ -373,7 +387,8 @@ TEST_CASE("a restarted validator re-sends its signed messages and never signs be
   std::vector<Vote> resent;
   for (const auto& action : actions) {
     CHECK_FALSE(std::holds_alternative<Persist>(action));  // nothing new signed
-    if (const auto* broadcast = std::get_if<Broadcast>(&action)) resent.push_back(std::get<Vote>(broadcast->message));
+    if (const auto* broadcast = std::get_if<Broadcast>(&action))
+      resent.push_back(std::get<Vote>(broadcast->message));
   }
   REQUIRE(resent.size() == 2);
   CHECK(resent[0] == *saved.prevote);
