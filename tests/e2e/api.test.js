@@ -212,6 +212,20 @@ test('events: a participant reads its own, CUSTOMS anyone\'s, and a long-poll wa
   assert.ok(Date.now() - pollStarted < 10000, 'the poll woke on the block, not its timeout');
 });
 
+test('at most 16 requests wait at once; the rest answer at once with the events so far', async () => {
+  const party = p.admin.address; // names no event
+  const started = Date.now();
+  const polls = Array.from({ length: 20 }, () =>
+    request(node.port, 'GET', `/v1/events?party=${party}&wait_ms=3000`).then((res) => ({ res, ms: Date.now() - started })));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const metrics = (await request(node.port, 'GET', '/metrics')).text;
+  const answers = await Promise.all(polls);
+  assert.ok(answers.every(({ res }) => res.status === 200 && res.body.events.length === 0));
+  const atOnce = answers.filter(({ ms }) => ms < 2000).length;
+  assert.equal(atOnce, 4, answers.map(({ ms }) => ms).join());
+  assert.match(metrics, /^onebill_waiting_requests 16$/m);
+});
+
 test('/metrics answers the operator on loopback only, in the Prometheus text format', async () => {
   // A refused replay, so a refusal is counted.
   const replay = await request(node.port, 'POST', '/v1/tx', { body: bills.A.issue.tx });
