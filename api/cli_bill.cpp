@@ -635,7 +635,9 @@ void add_bill_commands(CLI::App& root, CommandContext& context) {
       root.add_subcommand("status", "The node's status: chain, height, registry address, validators");
   add_get(root, context, args, status, [](BillArguments&) { return std::string("/v1/status"); });
 
-  CLI::App* block = root.add_subcommand("block", "A block: header, hash, transactions and commit");
+  CLI::App* block = root.add_subcommand(
+      "block",
+      "A block: header, hash and commit; its transactions for the operator and CUSTOMS, your own with --as");
   block->add_option("height", args->height, "Block height")->required();
   add_get(root, context, args, block,
           [](BillArguments& a) { return "/v1/blocks/" + std::to_string(a.height); });
