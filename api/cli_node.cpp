@@ -22,6 +22,7 @@
 #include "node/config.h"
 #include "node/leveldb_store.h"
 #include "node/node.h"
+#include "node/peers.h"
 #include "node/replay.h"
 
 namespace onebill::api::cli {
@@ -127,8 +128,36 @@ int run_node(const NodeOptions& options) {
   auto node = node::Node::open(std::move(*store), *genesis, validator_key, node_options);
   if (!node) return report(node.problem());
   warn_if_demo(**node);
-  if (!config->peers.empty())
-    spdlog::warn("peers are configured, but this build runs a single validator: ignored");
+
+  // Peer links (DESIGN §5): only with peers configured; a lone node needs no peer port.
+  std::unique_ptr<node::Peers> peers;
+  if (!config->peers.empty()) {
+    auto node_key = read_key_file(node::resolve(home, config->node_key));
+    if (!node_key) return report(node_key.problem());
+    auto listen = node::parse_host_port(config->peer);
+    if (!listen) return report(listen.problem());
+    node::PeersOptions peer_options;
+    peer_options.chain = genesis->chain;
+    peer_options.listen = *listen;
+    peer_options.allowed.emplace();
+    for (const auto& text : config->peers) {
+      auto entry = node::parse_peer(text);
+      if (!entry) return report(entry.problem());
+      peer_options.dial.push_back(entry->address);
+      peer_options.allowed->insert(entry->node);
+    }
+    node::Node& joined = **node;
+    peers = std::make_unique<node::Peers>(peer_options, *node_key,
+                                          [&joined, &peers](const Address& from, std::string message) {
+                                            const Status taken = joined.receive(message);
+                                            if (!taken) peers->score_down(from, 10, taken.problem().detail);
+                                          });
+    joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); });
+    const Status listening = peers->start();
+    if (!listening) return report(listening.problem());
+    spdlog::info("node {} on peer port {}; {} peers configured", node_key->address().to_string(),
+                 listen->to_string(), config->peers.size());
+  }
 
   ApiServer server(**node);
   auto port = server.bind(api_address->host, api_address->port);
@@ -146,6 +175,7 @@ int run_node(const NodeOptions& options) {
     server.stop();
   });
   server.run();
+  if (peers) peers->stop();
   (*node)->stop();
   // The signal thread waits for a signal; if the server stopped otherwise, send it one.
   pthread_kill(signal_thread.native_handle(), SIGTERM);

@@ -49,16 +49,14 @@ Result<std::string> chain_of_store(const Ledger& ledger) {
   return (*genesis)["chain"].get<std::string>();
 }
 
-// The wire text of a parsed transaction: JCS of the signed object (the object of the signing text
-// plus "sig"), which parses back to the same transaction.
+}  // namespace
+
 std::string wire_text(const Transaction& transaction) {
   auto object = json::read(std::string_view(transaction.signing_text).substr(transaction_prefix.size()));
   ONEBILL_ASSERT(object.ok() && object->is_object());
   (*object)["sig"] = signature_to_string(transaction.sig);
   return json::canonical(*object);
 }
-
-}  // namespace
 
 // ---- Header, Block, Commit, Head ----
 

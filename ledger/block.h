@@ -57,6 +57,10 @@ Result<Header> header_from_json(const json::Json& json);
 std::string header_jcs(const Header& header);
 Hash32 block_hash(const Header& header);
 
+// The wire text of a parsed transaction: JCS of the signed object (the object of the signing text plus
+// "sig"), which parses back to the same transaction. Blocks hold it; peers gossip it.
+std::string wire_text(const Transaction& transaction);
+
 // JSON: {header, transactions: [wire objects]}. transactions holds each transaction's wire text (JCS of
 // the signed object, as committed).
 struct Block {

@@ -33,6 +33,17 @@ std::string HostPort::to_string() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+Result<PeerEntry> parse_peer(std::string_view text) {
+  const auto at = text.find('@');
+  if (at == std::string_view::npos)
+    return config_problem("peer \"" + std::string(text) + "\" is not NODE_ADDRESS@host:port");
+  auto node = Address::parse(text.substr(0, at));
+  if (!node) return config_problem("peer \"" + std::string(text) + "\": " + node.problem().detail);
+  auto address = parse_host_port(text.substr(at + 1));
+  ONEBILL_TRY(address);
+  return PeerEntry{*node, *address};
+}
+
 Result<HostPort> parse_host_port(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
@@ -82,10 +93,14 @@ Result<NodeConfig> config_from_json(const json::Json& json) {
       ONEBILL_TRY(parse_host_port(*text));
       config.peer = *text;
     } else if (key == "peers") {
-      if (!value.is_array()) return config_problem("config member \"peers\" must be an array of host:port");
+      if (!value.is_array())
+        return config_problem("config member \"peers\" must be an array of NODE_ADDRESS@host:port");
+      if (value.size() > max_peers)
+        return config_problem("config member \"peers\" lists more than " + std::to_string(max_peers));
       for (const auto& peer : value) {
-        if (!peer.is_string()) return config_problem("config member \"peers\" must be an array of host:port");
-        ONEBILL_TRY(parse_host_port(peer.get<std::string>()));
+        if (!peer.is_string())
+          return config_problem("config member \"peers\" must be an array of NODE_ADDRESS@host:port");
+        ONEBILL_TRY(parse_peer(peer.get<std::string>()));
         config.peers.push_back(peer.get<std::string>());
       }
     } else if (key == "genesis" || key == "data" || key == "node_key" || key == "validator_key") {

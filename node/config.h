@@ -6,7 +6,8 @@
 //   validator_key.json   the validator's consensus key (validators only); plaintext demo key, mode 0600
 //   data/                the LevelDB database, created on first start
 //
-// config.json: {"api": "127.0.0.1:18080", "peer": "127.0.0.1:19080", "peers": ["host:port", ...],
+// config.json: {"api": "127.0.0.1:18080", "peer": "127.0.0.1:19080",
+//               "peers": ["NODE_ADDRESS@host:port", ...] (the only node keys allowed to link),
 //               "genesis": "genesis.json", "data": "data", "node_key": "node_key.json",
 //               "validator_key": "validator_key.json" (absent for an observer),
 //               "block_interval_ms": 200, "mempool_max_transactions": 10000}
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/address.h"
 #include "crypto/json.h"
 #include "crypto/result.h"
 
@@ -35,6 +37,15 @@ struct HostPort {
 };
 // "host:port" with an IPv4 address, a name, or "[v6]"; port 0-65535. "config" problem otherwise.
 Result<HostPort> parse_host_port(std::string_view text);
+
+// A peer of the config: "0x<node address>@host:port". The node address is the one its handshake must
+// prove (node/peer_link.h); the config's peers are the only node keys this node links with.
+struct PeerEntry {
+  Address node;
+  HostPort address;
+};
+Result<PeerEntry> parse_peer(std::string_view text);
+inline constexpr std::size_t max_peers = 64;
 
 struct NodeConfig {
   std::string api = "127.0.0.1:18080";

@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include <algorithm>
+
 #include <deque>
 
 #include <spdlog/spdlog.h>
@@ -8,6 +10,7 @@
 #include "crypto/limits.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "node/gossip.h"
 
 namespace onebill::node {
 namespace {
@@ -143,8 +146,37 @@ Node::~Node() {
   stop();
 }
 
+void Node::attach_network(std::function<void(const std::string&)> broadcast) {
+  ONEBILL_ASSERT(!consensus_thread_.joinable());
+  broadcast_ = std::move(broadcast);
+}
+
+Status Node::receive(std::string_view text) {
+  auto message = parse_gossip(text);
+  ONEBILL_TRY(message);
+  if (auto* tx = std::get_if<GossipTx>(&*message)) {
+    const SubmitOutcome outcome = submit(std::string_view(tx->wire_text));
+    // A transaction that does not apply here is no fault of the peer's (states differ for a moment);
+    // one that does not even parse or verify is.
+    if (outcome.problem && !outcome.id) return *outcome.problem;
+    return {};
+  }
+  {
+    std::lock_guard lock(wake_mutex_);
+    constexpr std::size_t max_inbox = 10'000;  // a flood drops the oldest; gossip repeats what matters
+    if (inbox_.size() >= max_inbox) inbox_.pop_front();
+    if (auto* proposal = std::get_if<consensus::Proposal>(&*message)) {
+      inbox_.emplace_back(std::move(*proposal));
+    } else {
+      inbox_.emplace_back(std::get<consensus::Vote>(std::move(*message)));
+    }
+  }
+  wake_.notify_all();
+  return {};
+}
+
 void Node::start() {
-  if (!identity_ || consensus_thread_.joinable()) return;
+  if ((!identity_ && !broadcast_) || consensus_thread_.joinable()) return;
   {
     std::lock_guard lock(wake_mutex_);
     stopping_ = false;
@@ -203,6 +235,7 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
     }
     outcome.already_pending = *admitted == Admission::already_pending;
   }
+  if (broadcast_ && !outcome.already_pending) broadcast_(gossip_text(transaction));
   wake_for_candidates();
   return outcome;
 }
@@ -337,8 +370,11 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
         failed_.store(true);
         return written;
       }
-    } else if (std::get_if<consensus::Broadcast>(&action) != nullptr) {
-      // No peers yet: a single validator's own messages are counted inside the engine.
+    } else if (auto* broadcast = std::get_if<consensus::Broadcast>(&action)) {
+      // The engine counts its own messages itself; peers get them by gossip.
+      if (broadcast_) {
+        std::visit([&](const auto& message) { broadcast_(gossip_text(message)); }, broadcast->message);
+      }
     } else if (auto* schedule = std::get_if<consensus::Schedule>(&action)) {
       std::lock_guard lock(wake_mutex_);
       timers_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(schedule->delay_ms),
@@ -409,6 +445,8 @@ Status Node::commit_decided_locked(const consensus::Decide& decide) {
 void Node::run_consensus() {
   using Clock = std::chrono::steady_clock;
   const auto interval = std::chrono::milliseconds(options_.block_interval_ms);
+  constexpr auto rebroadcast_interval = std::chrono::seconds(2);
+  Clock::time_point last_rebroadcast = Clock::now();
   {
     std::lock_guard engine_lock(engine_mutex_);
     ensure_engine_started_locked(now_ms());
@@ -423,9 +461,12 @@ void Node::run_consensus() {
       candidates_at = last_decide_ + interval;
     }
     const Clock::time_point timer_at = timers_.empty() ? Clock::time_point::max() : timers_.begin()->first;
-    const Clock::time_point until = std::min(candidates_at, timer_at);
+    const Clock::time_point rebroadcast_at =
+        broadcast_ ? last_rebroadcast + rebroadcast_interval : Clock::time_point::max();
+    const Clock::time_point until =
+        inbox_.empty() ? std::min({candidates_at, timer_at, rebroadcast_at}) : Clock::now();
     if (until == Clock::time_point::max()) {
-      wake_.wait(lock, [&] { return stopping_ || work_pending_ || !timers_.empty(); });
+      wake_.wait(lock, [&] { return stopping_ || work_pending_ || !timers_.empty() || !inbox_.empty(); });
       continue;
     }
     if (Clock::now() < until) {
@@ -440,15 +481,29 @@ void Node::run_consensus() {
     }
     const bool candidates = work_pending_ && candidates_at <= Clock::now();
     if (candidates) work_pending_ = false;
+    std::deque<std::variant<consensus::Proposal, consensus::Vote>> messages;
+    messages.swap(inbox_);
+    const bool rebroadcast = broadcast_ && last_rebroadcast + rebroadcast_interval <= Clock::now();
+    if (rebroadcast) last_rebroadcast = Clock::now();
     lock.unlock();
     {
       std::lock_guard engine_lock(engine_mutex_);
       const std::uint64_t now = now_ms();
       Status done;
-      for (const auto& timeout : due) {
-        done = carry_out_locked(engine_->on_timeout(timeout, now), now);
+      for (auto& message : messages) {
         if (!done) break;
+        ensure_engine_started_locked(now);
+        consensus::Outcome outcome =
+            std::holds_alternative<consensus::Proposal>(message)
+                ? engine_->on_proposal(std::get<consensus::Proposal>(message), now)
+                : engine_->on_vote(std::get<consensus::Vote>(message), now);
+        done = carry_out_locked(std::move(outcome.actions), now);
       }
+      for (const auto& timeout : due) {
+        if (!done) break;
+        done = carry_out_locked(engine_->on_timeout(timeout, now), now);
+      }
+      if (done && rebroadcast) done = carry_out_locked(engine_->rebroadcast(), now);
       if (done && candidates && !mempool_.empty()) done = carry_out_locked(engine_->on_candidates_available(now), now);
       if (!done) spdlog::critical("consensus stopped: {}: {}", done.problem().rule, done.problem().detail);
     }

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 
 #include "crypto/json.h"
 #include "crypto/result.h"
@@ -82,6 +85,15 @@ class Node {
   // engine and commits from its own votes.
   void start();
   void stop();
+  // Joins the node to its peers (call before start): `broadcast` queues a gossip message
+  // (node/gossip.h) for every linked peer. Admitted transactions, own proposals and votes go out
+  // through it, own messages again every 2 s (gossip is lossy). An observer (no validator key) then
+  // runs the engine too: it follows the chain, committing blocks on +2/3 precommits it verifies.
+  void attach_network(std::function<void(const std::string&)> broadcast);
+  // A message from a peer. A problem means it was malformed (the caller scores the peer down);
+  // messages that are well-formed but useless (old height, unknown validator) are dropped quietly.
+  Status receive(std::string_view text);
+
   // Tells the engine, now, that candidates are pending, and carries out what it decides (tests, with
   // the consensus thread stopped). A single validator commits a block in this call. Returns the new
   // height, or nullopt when nothing was committed. A local fault (disk) stops consensus.
@@ -123,6 +135,7 @@ class Node {
     return mempool_.refusal_counts();
   }
   bool is_validator() const { return identity_.has_value(); }
+  bool is_networked() const { return static_cast<bool>(broadcast_); }
   // False after a local fault stopped block production.
   bool healthy() const { return !failed_.load(); }
 
@@ -164,6 +177,8 @@ class Node {
   bool work_pending_ = false;  // guarded by wake_mutex_
   bool stopping_ = false;      // guarded by wake_mutex_
   std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;  // guarded by wake_mutex_
+  std::deque<std::variant<consensus::Proposal, consensus::Vote>> inbox_;              // guarded by wake_mutex_
+  std::function<void(const std::string&)> broadcast_;  // set before start, then read-only
   std::mutex outcome_mutex_;
   std::condition_variable outcome_;
   std::uint64_t outcome_generation_ = 0;  // guarded by outcome_mutex_

@@ -1,0 +1,87 @@
+// Four validators and an observer as five real processes on loopback (issue 7 item 6, in part):
+// `onebill init --validators 4 --observers 1` writes the homes; transactions sent to any node, the
+// observer included, are gossiped to the proposers and committed; every node reports the same block
+// hash and state root at every height. (Block sync of a wiped node is not built yet.)
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { BIN, startNode, request, Party, sleep } = require('./lib/onebill');
+
+function initCluster(validators, observers) {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'onebill-cluster-'));
+  // Peer ports base+1000+i: a random base keeps parallel test runs apart.
+  const base = 30000 + crypto.randomInt(0, 20000);
+  execFileSync(BIN, ['init', '--dir', dir, '--validators', String(validators), '--observers', String(observers),
+    '--base-port', String(base)], { stdio: 'pipe' });
+  const genesis = JSON.parse(fs.readFileSync(path.join(dir, 'genesis.json'), 'utf8'));
+  const homes = [];
+  for (let i = 0; i < validators + observers; i++) {
+    homes.push({ dir, chain: genesis.chain, genesis, nodeHome: path.join(dir, 'nodes', String(i)) });
+  }
+  return { dir, genesis, homes };
+}
+
+test('four validators and an observer commit the same blocks, whichever node a transaction is sent to', async (t) => {
+  const cluster = initCluster(4, 1);
+  assert.equal(cluster.genesis.validators.length, 4);
+  const nodes = await Promise.all(cluster.homes.map((home) => startNode(home, { blockIntervalMs: 50 })));
+  t.after(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    fs.rmSync(cluster.dir, { recursive: true, force: true });
+  });
+  const home = cluster.homes[0];
+  const observer = nodes[4];
+
+  // A bill issued through the observer, then transactions through each validator in turn.
+  const sea = new Party(observer, home, 'carrier-sea');
+  const shipper = new Party(observer, home, 'shipper');
+  const rail = new Party(observer, home, 'carrier-rail');
+  const billId = '0x' + crypto.randomBytes(32).toString('hex');
+  const issue = await sea.send('bill.issue', {
+    id: billId, reference: 'OB-CLUSTER-1', kind: 'BOL', to_order: true,
+    holder: shipper.address, beneficiary: shipper.address,
+    legs: [
+      { mode: 'RAIL', carrier: rail.address, from: 'CNCKG', to: 'CNQZH' },
+      { mode: 'SEA', carrier: sea.address, from: 'CNQZH', to: 'SGSIN' },
+    ],
+  });
+  assert.equal(issue.status, 200, `issue through the observer: ${issue.text}\n${observer.logs.join('')}`);
+  assert.equal(issue.body.status, 'committed');
+  const events = ['RECEIVED', 'DEPARTED', 'ARRIVED', 'HANDED_OVER'];
+  for (let k = 0; k < events.length; k++) {
+    rail.node = nodes[k % 4];
+    const res = await rail.send('leg.record', { bill: billId, leg: 0, event: events[k], location: k < 2 ? 'CNCKG' : 'CNQZH',
+      time: new Date(Date.UTC(2026, 2, 1, k)).toISOString() });
+    assert.equal(res.status, 200, `leg event through node ${k % 4}: ${res.text}`);
+  }
+
+  // Every node reaches the same height with the same block hashes and state roots.
+  const target = (await request(observer.port, 'GET', '/v1/status')).body.height;
+  assert.ok(target >= 2, `height ${target}`);
+  for (const node of nodes) {
+    for (let tries = 0; ; tries++) {
+      const status = (await request(node.port, 'GET', '/v1/status')).body;
+      if (status.height >= target) break;
+      assert.ok(tries < 100, `node on ${node.port} stuck at ${status.height} < ${target}`);
+      await sleep(100);
+    }
+  }
+  for (let height = 1; height <= target; height++) {
+    const blocks = await Promise.all(nodes.map((node) => request(node.port, 'GET', `/v1/blocks/${height}`)));
+    for (const block of blocks) assert.equal(block.status, 200);
+    const hashes = new Set(blocks.map((block) => block.body.hash));
+    const roots = new Set(blocks.map((block) => block.body.state_root));
+    assert.equal(hashes.size, 1, `height ${height}: block hashes differ`);
+    assert.equal(roots.size, 1, `height ${height}: state roots differ`);
+    // More than 2/3 of the four validators' power signed each commit.
+    assert.ok(blocks[0].body.commit.precommits.length >= 3, `height ${height}: ${blocks[0].body.commit.precommits.length} precommits`);
+  }
+  const bill = await request(nodes[2].port, 'GET', `/v1/bills/${billId}/legs`);
+  assert.equal(bill.status, 200);
+  assert.deepEqual(bill.body.legs[0].events.map((e) => e.event), events);
+});
