@@ -9,7 +9,7 @@
   const TEXT = window.ONEBILL_TEXT;
   const LANGUAGE_KEY = 'onebill.language';
   const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;  // DESIGN §1: document 16 MiB
-  const MAX_HISTORY_PAGES = 64;                   // a bill's history is read in pages of 1,000
+  const MAX_HISTORY_PAGES = 100;                  // bounds the pages of one bill's history read
   const RECENT_BLOCKS = 10;
   const SEARCH_PAGE = 50;
   const BILL_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -560,7 +560,8 @@
       const entries = [];
       let from = 0;
       for (let page = 0; page < MAX_HISTORY_PAGES; ++page) {
-        const history = await api(`/v1/bills/${id}/history?from=${from}&limit=1000`);
+        // The first page at the node's default size; `next` continues where a page stopped.
+        const history = await api(`/v1/bills/${id}/history${from ? `?from=${from}` : ''}`);
         if (!history.ok) {
           state.bill = { id, problem: history };
           return;
@@ -851,6 +852,7 @@
   function renderSearch() {
     const container = $('search-result');
     const current = state.search;
+    container.dataset.state = current && current.pending ? 'pending' : 'done';
     if (!current) return replace(container, isOperatorHost() ? null : el('p', { class: 'notice info' }, t('search_not_operator')));
     if (current.missing) return replace(container, el('div', { class: 'notice bad', role: 'alert' }, t('search_missing')));
     if (current.problem) {
