@@ -187,7 +187,7 @@
   }
 
   function billLink(id, label) {
-    return el('a', { href: `#/bill/${id}`, class: 'mono' }, label || id);
+    return el('a', { href: `#/bill/${id}`, class: label ? null : 'mono' }, label || id);
   }
 
   // A party: its registered name when this page knows it, and always its address.
