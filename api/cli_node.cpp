@@ -149,10 +149,11 @@ int run_node(const NodeOptions& options) {
     node::Node& joined = **node;
     peers = std::make_unique<node::Peers>(peer_options, *node_key,
                                           [&joined, &peers](const Address& from, std::string message) {
-                                            const Status taken = joined.receive(message);
+                                            const Status taken = joined.receive(from, message);
                                             if (!taken) peers->score_down(from, 10, taken.problem().detail);
                                           });
-    joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); });
+    joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); },
+                          [&peers](const Address& to, const std::string& message) { peers->send_to(to, message); });
     const Status listening = peers->start();
     if (!listening) return report(listening.problem());
     spdlog::info("node {} on peer port {}; {} peers configured", node_key->address().to_string(),

@@ -146,12 +146,14 @@ Node::~Node() {
   stop();
 }
 
-void Node::attach_network(std::function<void(const std::string&)> broadcast) {
+void Node::attach_network(std::function<void(const std::string&)> broadcast,
+                          std::function<void(const Address&, const std::string&)> send_to) {
   ONEBILL_ASSERT(!consensus_thread_.joinable());
   broadcast_ = std::move(broadcast);
+  send_to_ = std::move(send_to);
 }
 
-Status Node::receive(std::string_view text) {
+Status Node::receive(const Address& from, std::string_view text) {
   auto message = parse_gossip(text);
   ONEBILL_TRY(message);
   if (auto* tx = std::get_if<GossipTx>(&*message)) {
@@ -161,18 +163,115 @@ Status Node::receive(std::string_view text) {
     if (outcome.problem && !outcome.id) return *outcome.problem;
     return {};
   }
+  if (auto* request = std::get_if<GossipGetBlocks>(&*message)) {
+    answer_get_blocks(from, *request);
+    return {};
+  }
+  const std::uint64_t own_height = head().height;
   {
     std::lock_guard lock(wake_mutex_);
     constexpr std::size_t max_inbox = 10'000;  // a flood drops the oldest; gossip repeats what matters
-    if (inbox_.size() >= max_inbox) inbox_.pop_front();
-    if (auto* proposal = std::get_if<consensus::Proposal>(&*message)) {
-      inbox_.emplace_back(std::move(*proposal));
+    if (auto* status = std::get_if<GossipStatus>(&*message)) {
+      if (status->height > peer_best_height_) {
+        peer_best_height_ = status->height;
+        peer_best_ = from;
+      }
+      sync_wanted_ = status->height > own_height;
     } else {
-      inbox_.emplace_back(std::get<consensus::Vote>(std::move(*message)));
+      if (inbox_.size() >= max_inbox) inbox_.pop_front();
+      if (auto* proposal = std::get_if<consensus::Proposal>(&*message)) {
+        inbox_.emplace_back(from, std::move(*proposal));
+      } else if (auto* vote = std::get_if<consensus::Vote>(&*message)) {
+        inbox_.emplace_back(from, std::move(*vote));
+      } else {
+        inbox_.emplace_back(from, std::get<GossipBlock>(std::move(*message)));
+      }
     }
   }
   wake_.notify_all();
   return {};
+}
+
+void Node::answer_get_blocks(const Address& from, const GossipGetBlocks& request) const {
+  if (!send_to_) return;
+  const std::uint64_t head_height = head().height;
+  for (std::uint64_t height = request.from; height < request.from + request.count && height <= head_height;
+       ++height) {
+    if (height == 0) continue;
+    std::optional<GossipBlock> found;
+    {
+      std::shared_lock lock(store_mutex_);
+      ledger::Ledger ledger(*store_);
+      auto block = ledger.block(height);
+      auto commit = ledger.commit(height);
+      if (block.ok() && block->has_value() && commit.ok() && commit->has_value())
+        found = GossipBlock{std::move(**block), std::move(**commit)};
+    }
+    if (!found) return;
+    send_to_(from, gossip_text(*found));
+  }
+}
+
+void Node::request_blocks_locked() {
+  const std::uint64_t height = head().height;
+  const auto now = std::chrono::steady_clock::now();
+  std::uint64_t best = 0;
+  Address peer;
+  {
+    std::lock_guard lock(wake_mutex_);
+    best = peer_best_height_;
+    peer = peer_best_;
+  }
+  if (best <= height || !send_to_) return;
+  // One batch in flight; asked again after 5 s without progress (the peer may have gone).
+  if (sync_.requested_to > height && now - sync_.requested_at < std::chrono::seconds(5)) return;
+  const std::uint64_t count = std::min<std::uint64_t>(max_sync_batch, best - height);
+  sync_.requested_to = height + count;
+  sync_.requested_at = now;
+  send_to_(peer, gossip_text(GossipGetBlocks{height + 1, count}));
+  if (now - sync_.progress_at >= std::chrono::seconds(1)) {
+    const double seconds =
+        sync_.progress_at == std::chrono::steady_clock::time_point{}
+            ? 0.0
+            : std::chrono::duration<double>(now - sync_.progress_at).count();
+    const double rate = seconds > 0 ? static_cast<double>(height - sync_.progress_height) / seconds : 0.0;
+    if (best - height > 1) {
+      spdlog::info("sync: height {} of {}, {:.0f} heights/s, {}", height, best, rate,
+                   rate > 0 ? "about " + std::to_string(static_cast<std::uint64_t>(
+                                             static_cast<double>(best - height) / rate)) + " s left"
+                            : std::string("starting"));
+    }
+    sync_.progress_at = now;
+    sync_.progress_height = height;
+  }
+}
+
+Status Node::apply_synced_locked(const Address& from, const GossipBlock& synced, std::uint64_t now_ms) {
+  (void)now_ms;
+  const std::uint64_t height = synced.block.header.height;
+  if (height != head().height + 1) return {};  // old, or not next: nothing to do
+  if (synced.commit.height != height || synced.commit.block_hash != ledger::block_hash(synced.block.header)) {
+    spdlog::info("sync: block {} from {}: its commit is for another block", height, from.to_string());
+    return {};
+  }
+  auto set = ledger::Ledger(*store_).validator_set(height);
+  ONEBILL_TRY(set);
+  if (!set->has_value())
+    return storage_problem("the validator set of height " + std::to_string(height) + " is missing");
+  const Status verified = ledger::verify_commit(genesis_.chain, synced.commit, **set);
+  if (!verified) {
+    spdlog::info("sync: block {} from {}: {}", height, from.to_string(), verified.problem().detail);
+    return {};
+  }
+  auto executed = execute(*store_, synced.block);
+  if (!executed) {
+    // +2/3 of the validators signed a block that does not execute here: a bug, or a byzantine
+    // majority. Never apply it.
+    spdlog::critical("sync: block {} has a valid commit but does not execute: {}: {}", height,
+                     executed.problem().rule, executed.problem().detail);
+    return {};
+  }
+  return commit_decided_locked(consensus::Decide{synced.block, std::move(*executed), synced.commit});
 }
 
 void Node::start() {
@@ -381,7 +480,10 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
                       schedule->timeout);
     } else if (auto* decide = std::get_if<consensus::Decide>(&action)) {
       ONEBILL_TRY(commit_decided_locked(*decide));
-      last_decide_ = std::chrono::steady_clock::now();
+      {
+        std::lock_guard lock(wake_mutex_);  // lock order: engine_mutex_, then wake_mutex_
+        last_decide_ = std::chrono::steady_clock::now();
+      }
       const std::uint64_t next = decide->block.header.height + 1;
       auto set = ledger::Ledger(*store_).validator_set(next);
       ONEBILL_TRY(set);
@@ -456,17 +558,16 @@ void Node::run_consensus() {
     // Wake for: stop, a due timeout, or pending candidates once block_interval_ms has passed since
     // the last commit (transactions arriving meanwhile join the block).
     Clock::time_point candidates_at = Clock::time_point::max();
-    if (work_pending_) {
-      std::lock_guard engine_lock(engine_mutex_);
-      candidates_at = last_decide_ + interval;
-    }
+    if (work_pending_) candidates_at = last_decide_ + interval;
     const Clock::time_point timer_at = timers_.empty() ? Clock::time_point::max() : timers_.begin()->first;
     const Clock::time_point rebroadcast_at =
         broadcast_ ? last_rebroadcast + rebroadcast_interval : Clock::time_point::max();
     const Clock::time_point until =
-        inbox_.empty() ? std::min({candidates_at, timer_at, rebroadcast_at}) : Clock::now();
+        inbox_.empty() && !sync_wanted_ ? std::min({candidates_at, timer_at, rebroadcast_at}) : Clock::now();
     if (until == Clock::time_point::max()) {
-      wake_.wait(lock, [&] { return stopping_ || work_pending_ || !timers_.empty() || !inbox_.empty(); });
+      wake_.wait(lock, [&] {
+        return stopping_ || work_pending_ || !timers_.empty() || !inbox_.empty() || sync_wanted_;
+      });
       continue;
     }
     if (Clock::now() < until) {
@@ -481,8 +582,9 @@ void Node::run_consensus() {
     }
     const bool candidates = work_pending_ && candidates_at <= Clock::now();
     if (candidates) work_pending_ = false;
-    std::deque<std::variant<consensus::Proposal, consensus::Vote>> messages;
+    std::deque<std::pair<Address, Inbound>> messages;
     messages.swap(inbox_);
+    sync_wanted_ = false;
     const bool rebroadcast = broadcast_ && last_rebroadcast + rebroadcast_interval <= Clock::now();
     if (rebroadcast) last_rebroadcast = Clock::now();
     lock.unlock();
@@ -490,8 +592,12 @@ void Node::run_consensus() {
       std::lock_guard engine_lock(engine_mutex_);
       const std::uint64_t now = now_ms();
       Status done;
-      for (auto& message : messages) {
+      for (auto& [from, message] : messages) {
         if (!done) break;
+        if (auto* synced = std::get_if<GossipBlock>(&message)) {
+          done = apply_synced_locked(from, *synced, now);
+          continue;
+        }
         ensure_engine_started_locked(now);
         consensus::Outcome outcome =
             std::holds_alternative<consensus::Proposal>(message)
@@ -499,11 +605,18 @@ void Node::run_consensus() {
                 : engine_->on_vote(std::get<consensus::Vote>(message), now);
         done = carry_out_locked(std::move(outcome.actions), now);
       }
+      if (done && broadcast_) {
+        ensure_engine_started_locked(now);  // after synced blocks: consensus at the new height
+        request_blocks_locked();
+      }
       for (const auto& timeout : due) {
         if (!done) break;
         done = carry_out_locked(engine_->on_timeout(timeout, now), now);
       }
-      if (done && rebroadcast) done = carry_out_locked(engine_->rebroadcast(), now);
+      if (done && rebroadcast) {
+        broadcast_(gossip_text(GossipStatus{head().height}));
+        done = carry_out_locked(engine_->rebroadcast(), now);
+      }
       if (done && candidates && !mempool_.empty()) done = carry_out_locked(engine_->on_candidates_available(now), now);
       if (!done) spdlog::critical("consensus stopped: {}: {}", done.problem().rule, done.problem().detail);
     }

@@ -35,6 +35,7 @@
 #include "ledger/store.h"
 #include "node/block_producer.h"
 #include "node/consensus.h"
+#include "node/gossip.h"
 #include "node/local_keys.h"
 #include "node/mempool.h"
 
@@ -89,10 +90,15 @@ class Node {
   // (node/gossip.h) for every linked peer. Admitted transactions, own proposals and votes go out
   // through it, own messages again every 2 s (gossip is lossy). An observer (no validator key) then
   // runs the engine too: it follows the chain, committing blocks on +2/3 precommits it verifies.
-  void attach_network(std::function<void(const std::string&)> broadcast);
+  // `send_to(peer, message)` answers one peer (block sync).
+  void attach_network(std::function<void(const std::string&)> broadcast,
+                      std::function<void(const Address&, const std::string&)> send_to);
   // A message from a peer. A problem means it was malformed (the caller scores the peer down);
   // messages that are well-formed but useless (old height, unknown validator) are dropped quietly.
-  Status receive(std::string_view text);
+  // Block sync: every node tells its height with its rebroadcast; a node behind asks a peer ahead for
+  // the next blocks (node/gossip.h), verifies each commit against the validator set of its height,
+  // re-executes the block and commits it, logging a progress line while it catches up.
+  Status receive(const Address& from, std::string_view text);
 
   // Tells the engine, now, that candidates are pending, and carries out what it decides (tests, with
   // the consensus thread stopped). A single validator commits a block in this call. Returns the new
@@ -169,16 +175,34 @@ class Node {
   std::mutex engine_mutex_;
   std::unique_ptr<EngineApp> app_;
   std::unique_ptr<consensus::Engine> engine_;
-  std::chrono::steady_clock::time_point last_decide_{};  // guarded by engine_mutex_
+  std::chrono::steady_clock::time_point last_decide_{};  // guarded by wake_mutex_
 
-  // Consensus thread wake-ups: pending candidates, timeouts; and outcome waiters.
+  // Consensus thread wake-ups: pending candidates, timeouts, peer messages; and outcome waiters.
+  // Lock order: engine_mutex_, then wake_mutex_ (never the other way).
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool work_pending_ = false;  // guarded by wake_mutex_
   bool stopping_ = false;      // guarded by wake_mutex_
   std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;  // guarded by wake_mutex_
-  std::deque<std::variant<consensus::Proposal, consensus::Vote>> inbox_;              // guarded by wake_mutex_
+  using Inbound = std::variant<consensus::Proposal, consensus::Vote, GossipBlock>;
+  std::deque<std::pair<Address, Inbound>> inbox_;  // guarded by wake_mutex_
+  std::uint64_t peer_best_height_ = 0;              // guarded by wake_mutex_: the highest height told
+  Address peer_best_;                               // guarded by wake_mutex_: by this peer
+  bool sync_wanted_ = false;                        // guarded by wake_mutex_: a peer is ahead
   std::function<void(const std::string&)> broadcast_;  // set before start, then read-only
+  std::function<void(const Address&, const std::string&)> send_to_;  // likewise
+
+  // Block sync, on the consensus thread (engine_mutex_).
+  struct Sync {
+    std::uint64_t requested_to = 0;  // blocks asked for up to this height
+    std::chrono::steady_clock::time_point requested_at{};
+    std::chrono::steady_clock::time_point progress_at{};
+    std::uint64_t progress_height = 0;
+  };
+  Sync sync_;
+  Status apply_synced_locked(const Address& from, const GossipBlock& block, std::uint64_t now_ms);
+  void request_blocks_locked();
+  void answer_get_blocks(const Address& from, const GossipGetBlocks& request) const;
   std::mutex outcome_mutex_;
   std::condition_variable outcome_;
   std::uint64_t outcome_generation_ = 0;  // guarded by outcome_mutex_
