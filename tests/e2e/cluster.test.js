@@ -1,5 +1,5 @@
 // Four validators and an observer as five real processes on loopback (issue 7 item 6, in part):
-// `onebill init --validators 4 --observers 1` writes the homes; transactions sent to any node, the
+// `scripts/cluster up 4 --observers 1` writes the homes and starts them; transactions sent to any node, the
 // observer included, are gossiped to the proposers and committed; every node reports the same block
 // hash and state root at every height; a validator killed and wiped while the others go on syncs the
 // blocks it missed from its peers and reaches the same state root.
@@ -11,31 +11,41 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { BIN, startNode, request, Party, sleep } = require('./lib/onebill');
+const { BIN, request, Party, sleep } = require('./lib/onebill');
 
-function initCluster(validators, observers) {
-  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'onebill-cluster-'));
-  // Peer ports base+1000+i: a random base keeps parallel test runs apart.
-  const base = 30000 + crypto.randomInt(0, 20000);
-  execFileSync(BIN, ['init', '--dir', dir, '--validators', String(validators), '--observers', String(observers),
-    '--base-port', String(base)], { stdio: 'pipe' });
-  const genesis = JSON.parse(fs.readFileSync(path.join(dir, 'genesis.json'), 'utf8'));
-  const homes = [];
-  for (let i = 0; i < validators + observers; i++) {
-    homes.push({ dir, chain: genesis.chain, genesis, nodeHome: path.join(dir, 'nodes', String(i)) });
-  }
-  return { dir, genesis, homes };
+const SCRIPT = path.join(process.env.ONEBILL_SOURCE_DIR, 'scripts', 'cluster');
+
+// scripts/cluster, the way an operator runs it, with this build's binary.
+function cluster(...args) {
+  return execFileSync(SCRIPT, args, { env: { ...process.env, ONEBILL_BIN: BIN }, stdio: 'pipe', timeout: 60000 }).toString();
+}
+
+// A node of the cluster as the test sees it: its API port (from its config) and its log.
+function nodeOf(dir, i) {
+  const home = path.join(dir, 'nodes', String(i));
+  const config = JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8'));
+  return {
+    port: Number(config.api.split(':')[1]),
+    get logs() {
+      try { return [fs.readFileSync(path.join(home, 'node.log'), 'utf8')]; } catch (_) { return []; }
+    },
+  };
 }
 
 test('four validators and an observer commit the same blocks, whichever node a transaction is sent to', async (t) => {
-  const cluster = initCluster(4, 1);
-  assert.equal(cluster.genesis.validators.length, 4);
-  const nodes = await Promise.all(cluster.homes.map((home) => startNode(home, { blockIntervalMs: 50 })));
-  t.after(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-    fs.rmSync(cluster.dir, { recursive: true, force: true });
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'onebill-cluster-'));
+  // API on base+i, peers on base+1000+i: a random base keeps parallel test runs apart.
+  const base = 30000 + crypto.randomInt(0, 20000);
+  t.after(() => {
+    try { cluster('down', '--dir', dir); } catch (_) {}
+    fs.rmSync(dir, { recursive: true, force: true });
   });
-  const home = cluster.homes[0];
+  cluster('up', '4', '--observers', '1', '--dir', dir, '--base-port', String(base));
+  const genesis = JSON.parse(fs.readFileSync(path.join(dir, 'genesis.json'), 'utf8'));
+  assert.equal(genesis.validators.length, 4);
+  const nodes = [0, 1, 2, 3, 4].map((i) => nodeOf(dir, i));
+  assert.equal(nodes[3].port, base + 3);
+  const home = { dir, chain: genesis.chain };
   const observer = nodes[4];
 
   // A bill issued through the observer, then transactions through each validator in turn.
@@ -87,8 +97,8 @@ test('four validators and an observer commit the same blocks, whichever node a t
   assert.deepEqual(bill.body.legs[0].events.map((e) => e.event), events);
 
   // Validator 3 is killed and its database wiped; three of four go on committing.
-  await nodes[3].kill();
-  fs.rmSync(path.join(cluster.homes[3].nodeHome, 'data'), { recursive: true, force: true });
+  cluster('wipe', '3', '--dir', dir);
+  assert.ok(!fs.existsSync(path.join(dir, 'nodes', '3', 'data')));
   for (let k = 0; k < 3; k++) {
     sea.node = nodes[k];
     const res = await sea.send('bill.issue', {
@@ -100,7 +110,7 @@ test('four validators and an observer commit the same blocks, whichever node a t
   }
   const tip = (await request(nodes[0].port, 'GET', '/v1/status')).body.height;
   assert.ok(tip > target, `the chain went on without validator 3: ${tip} > ${target}`);
-  nodes[3] = await startNode(cluster.homes[3], { blockIntervalMs: 50 });
+  cluster('restart', '3', '--dir', dir);
   for (let tries = 0; ; tries++) {
     const status = (await request(nodes[3].port, 'GET', '/v1/status')).body;
     if (status.height >= tip) break;
