@@ -20,6 +20,7 @@
 #include <optional>
 #include <queue>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -121,7 +122,18 @@ struct SyncResponse {
 };
 using Payload = std::variant<consensus::Proposal, consensus::Vote, StatusMessage, SyncRequest, SyncResponse>;
 
-enum class Byzantine { none, silent, equivocate, conflicting_proposals, forged_header, huge_rounds, twin };
+// stale_proposals: as proposer, re-proposes the OLDEST block it saw a polka for, with that old
+// pol_round: exactly what the lock check of Alg.1 L28-33 must refuse from a validator locked later.
+enum class Byzantine {
+  none,
+  silent,
+  equivocate,
+  conflicting_proposals,
+  forged_header,
+  huge_rounds,
+  twin,
+  stale_proposals
+};
 const char* byzantine_name(Byzantine mode) {
   switch (mode) {
     case Byzantine::none:
@@ -138,6 +150,8 @@ const char* byzantine_name(Byzantine mode) {
       return "huge-rounds";
     case Byzantine::twin:
       return "twin";
+    case Byzantine::stale_proposals:
+      return "stale-proposals";
   }
   return "?";
 }
@@ -174,6 +188,9 @@ struct SimNode {
   std::uint64_t head = 0;
   std::uint64_t head_at_heal = 0;
   std::size_t workload_cursor = 0;  // every workload transaction before it is committed here
+  // stale_proposals: prevotes and blocks seen, per (height, round).
+  std::map<std::pair<std::uint64_t, std::uint32_t>, std::map<Hash32, std::set<Address>>> seen_prevotes;
+  std::map<Hash32, ledger::Block> seen_blocks;
   bool correct() const { return byzantine == Byzantine::none; }
   explicit SimNode(PrivateKey k) : key(std::move(k)), address(key.address()) {}
 };
@@ -268,6 +285,36 @@ class Simulation {
   void send_to_all(std::size_t from, const Payload& payload);
   void broadcast(std::size_t from, const std::variant<consensus::Proposal, consensus::Vote>& message);
   void handle(const Event& event);
+  void observe(SimNode& node, const Payload& payload) {
+    if (const auto* vote = std::get_if<consensus::Vote>(&payload)) {
+      if (vote->type == ledger::VoteType::prevote && vote->block && vote->height == node.head + 1)
+        node.seen_prevotes[{vote->height, vote->round}][*vote->block].insert(vote->validator);
+    } else if (const auto* proposal = std::get_if<consensus::Proposal>(&payload)) {
+      if (proposal->height == node.head + 1)
+        node.seen_blocks.emplace(ledger::block_hash(proposal->block.header), proposal->block);
+    }
+  }
+  std::optional<consensus::Proposal> stale_proposal(SimNode& node, const consensus::Proposal& proposal) {
+    const auto set = set_of(node, proposal.height);
+    std::uint64_t total = 0;
+    for (const auto& v : set) total += v.power;
+    for (const auto& [key, blocks] : node.seen_prevotes) {
+      if (key.first != proposal.height || key.second >= proposal.round) continue;
+      for (const auto& [hash, voters] : blocks) {
+        std::uint64_t power = 0;
+        for (const auto& v : set) power += voters.contains(v.address) ? v.power : 0;
+        auto block = node.seen_blocks.find(hash);
+        if (3 * power <= 2 * total || block == node.seen_blocks.end()) continue;
+        consensus::Proposal stale = proposal;
+        stale.block = block->second;
+        stale.pol_round = key.second;
+        log(name(node.index) + " re-proposes a stale polka block with pol_round " +
+            std::to_string(key.second));
+        return sign_proposal(node.key, stale);
+      }
+    }
+    return std::nullopt;
+  }
   void deliver(std::size_t to, std::size_t from, const Payload& payload);
   void tick(std::size_t index);
   void apply(std::size_t index, const std::vector<consensus::Action>& actions);
@@ -393,7 +440,7 @@ void Simulation::setup() {
   // Byzantine validators: the last `faulty` ones (their power stays below 1/3 of the total).
   for (std::size_t k = 0; k < faulty; ++k) {
     SimNode& node = *nodes_[validators - 1 - k];
-    node.byzantine = static_cast<Byzantine>(random(1, 6));
+    node.byzantine = static_cast<Byzantine>(random(1, 7));
     if (node.byzantine == Byzantine::twin) {
       nodes_.push_back(std::make_unique<SimNode>(node.key));
       nodes_.back()->byzantine = Byzantine::twin;
@@ -418,6 +465,7 @@ void Simulation::setup() {
                   {"consensus_key", validator.consensus_key},
                   {"power", static_cast<std::uint64_t>(random(2, 3))}};
     }
+    log("governance at t=" + std::to_string(release) + ": validator.set " + json::canonical(args));
     governance_.emplace_back(
         release,
         make_transaction(parties.admin, "gov.propose", admin_nonce++,
@@ -442,8 +490,11 @@ void Simulation::setup() {
     if (chance(0.05)) node.clock_offset_ms = 15'000;  // a clock far ahead: its blocks get nil prevotes
     ONEBILL_ASSERT(node.store.write(ledger::genesis_batch(genesis_), true).ok());
     node.app = std::make_unique<SimApp>(*this, node);
-    log(name(i) + " " + byzantine_name(node.byzantine) + " validator " + node.key.address().to_string() +
-        " clock " + std::to_string(node.clock_offset_ms));
+    const bool in_genesis =
+        std::any_of(genesis_.validators.begin(), genesis_.validators.end(),
+                    [&](const ledger::Validator& v) { return v.address == node.address; });
+    log(name(i) + " " + byzantine_name(node.byzantine) + (in_genesis ? " validator " : " observer ") +
+        node.address.to_string() + " clock " + std::to_string(node.clock_offset_ms));
   }
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     nodes_[i]->engine = std::make_unique<consensus::Engine>(genesis_.chain, nodes_[i]->key, *nodes_[i]->app,
@@ -543,6 +594,22 @@ void Simulation::broadcast(std::size_t from,
                            const std::variant<consensus::Proposal, consensus::Vote>& message) {
   SimNode& node = *nodes_[from];
   auto as_payload = [](const auto& m) { return Payload(m); };
+  if (node.byzantine == Byzantine::stale_proposals) {
+    std::visit([&](const auto& m) { observe(node, Payload(m)); }, message);
+    if (const auto* proposal = std::get_if<consensus::Proposal>(&message)) {
+      if (auto stale = stale_proposal(node, *proposal)) {
+        send_to_all(from, *stale);
+        return;
+      }
+    }
+    // It also withholds its precommits from all but one peer, so that one node may decide alone
+    // while the others go on to later rounds, where the stale re-proposals come.
+    if (const auto* vote = std::get_if<consensus::Vote>(&message);
+        vote && vote->type == ledger::VoteType::precommit) {
+      send(from, (from + 1) % nodes_.size(), *vote);
+      return;
+    }
+  }
   switch (node.byzantine) {
     case Byzantine::silent:
       return;
@@ -656,6 +723,9 @@ void Simulation::commit_block(std::size_t index, const ledger::Block& block,
   const Status written = node::commit(node.store, block, executed, commit, set_of(node, height));
   ONEBILL_ASSERT(written.ok());
   node.head = height;
+  if (trace_enabled_ && index == 0 && executed.next_validators != set_of(node, height))
+    log("validator set changes from height " + std::to_string(height + 1) + ": " +
+        std::to_string(executed.next_validators.size()) + " validators");
   const Hash32 hash = ledger::block_hash(block.header);
   log(name(index) + " commits height " + std::to_string(height) + " round " + std::to_string(commit.round) +
       " " + hex::encode(hash).substr(0, 10) + " (" + std::to_string(block.transactions.size()) + " txs)");
@@ -735,6 +805,7 @@ void Simulation::deliver(std::size_t to, std::size_t from, const Payload& payloa
   SimNode& node = *nodes_[to];
   if (!node.up) return;
   const std::uint64_t now = now_of(node);
+  if (node.byzantine == Byzantine::stale_proposals) observe(node, payload);
   if (const auto* proposal = std::get_if<consensus::Proposal>(&payload)) {
     apply(to, node.engine->on_proposal(*proposal, now).actions);
   } else if (const auto* vote = std::get_if<consensus::Vote>(&payload)) {
