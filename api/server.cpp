@@ -92,7 +92,8 @@ Result<std::optional<std::uint64_t>> decimal_param(const Request& request, const
 
 // Refuses query parameters a route does not define, and repeated ones: a typo ("holders=") must not
 // silently widen a search.
-Status check_params(const Request& request, std::initializer_list<std::string_view> allowed) {
+// `allowed` holds string literals (static storage), so a route may keep the list it was given.
+Status check_params(const Request& request, const std::vector<std::string_view>& allowed) {
   for (const auto& [name, value] : request.params) {
     (void)value;
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
@@ -547,6 +548,21 @@ void ApiServer::add_chain_routes() {
                answer_json(response, 200, *verification);
              });
 
+  // Open (DESIGN §7): the conflicting votes this node has seen, in chain order, paginated.
+  http_.get("/v1/evidence", [&node](const Request& request, Response& response) {
+    if (auto checked = check_params(request, {"limit", "after"}); !checked)
+      return answer_problem(response, checked.problem());
+    auto limit = decimal_param(request, "limit", limits::max_page_limit);
+    if (!limit) return answer_problem(response, limit.problem());
+    std::optional<std::string> after;
+    if (request.has_param("after")) after = request.get_param_value("after");
+    auto page = node.evidence(page_limit(*limit), after);
+    if (!page) return answer_problem(response, page.problem());
+    Json body = {{"evidence", Json(page->items)}};
+    if (page->next) body["next"] = *page->next;
+    answer_json(response, 200, body);
+  });
+
   http_.get("/v1/status", [&node](const Request&, Response& response) {
     const auto& genesis = node.genesis();
     auto answer = node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<Json> {
@@ -637,7 +653,8 @@ void ApiServer::add_bill_routes() {
   // reads the bill at one head and answers 404 for an unknown bill; `render` makes the rest.
   using Render = std::function<Result<Json>(const Request&, const ledger::Ledger&, const ledger::Bill&,
                                             const ledger::Head&)>;
-  auto bill_route = [this, &node](const std::string& suffix, std::initializer_list<std::string_view> params,
+  // `params` is copied into the handler: an initializer_list's storage would be gone after registration.
+  auto bill_route = [this, &node](const std::string& suffix, std::vector<std::string_view> params,
                                   Render render) {
     http_.get("/v1/bills/([^/]+)" + suffix, [&node, params, render](const Request& request,
                                                                     Response& response) {

@@ -635,8 +635,7 @@ Result<Node::EvidencePage> Node::evidence(std::size_t limit, const std::optional
   std::shared_lock lock(store_mutex_);
   Status failure;
   ONEBILL_TRY(store_->scan(evidence_prefix, from, [&](std::string_view key, std::string_view value) {
-    if (after && key == from) return true;  // the cursor's own record was on the previous page
-    if (page.items.size() == limit) {
+    if (page.items.size() == limit) {  // the cursor names the first record of the next page
       page.next = hex::encode(as_bytes(key.substr(evidence_prefix.size())));
       return false;
     }

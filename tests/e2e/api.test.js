@@ -295,3 +295,20 @@ test('transactions refused by the error table get their status, and every proble
   }
   assert.ok(problemTypes.size >= 12, [...problemTypes].join());
 });
+
+test('a single-bill route with query parameters answers (the route keeps its own parameter list)', async () => {
+  const page = await request(node.port, 'GET', `/v1/bills/${bills.A.id}/history?from=0&limit=1`);
+  assert.equal(page.status, 200, page.text);
+  assert.equal(page.body.entries.length, 1);
+  const unknown = await request(node.port, 'GET', `/v1/bills/${bills.A.id}/history?colour=blue`);
+  assert.equal(unknown.status, 400);
+});
+
+test('evidence of conflicting votes is open to anyone and paginated; a single honest validator has none', async () => {
+  const open = await remoteGet(node.port, '/v1/evidence');
+  assert.equal(open.status, 200, open.text);
+  assert.deepEqual(open.body.evidence, []);
+  assert.equal(open.body.next, undefined);
+  const bad = await request(node.port, 'GET', '/v1/evidence?after=zz');
+  assert.equal(bad.status, 400);
+});

@@ -330,3 +330,28 @@ TEST_CASE("a damaged sign state is refused at start rather than risking a second
   REQUIRE(!reopened.ok());
   CHECK(reopened.problem().rule == "storage");
 }
+
+TEST_CASE("evidence kept by the node pages in chain order with an opaque cursor; a foreign cursor is refused") {
+  Chain chain;
+  ledger::MemoryStore memory;
+  auto node = open_node(chain, std::make_unique<SharedStore>(memory));
+  ledger::WriteBatch batch;
+  for (std::uint64_t height = 3; height >= 1; --height) {
+    batch.put(std::string(node::evidence_prefix) + ledger::keys::u64be(height) + ledger::keys::u32be(0) + "\x01" +
+                  std::string(20, 'v'),
+              json::canonical(json::Json{{"height", height}}));
+  }
+  REQUIRE(memory.write(batch, true).ok());
+  auto first = node->evidence(2, std::nullopt);
+  REQUIRE(first.ok());
+  REQUIRE(first->items.size() == 2);
+  CHECK(first->items[0]["height"] == 1);
+  CHECK(first->items[1]["height"] == 2);
+  REQUIRE(first->next.has_value());
+  auto second = node->evidence(2, first->next);
+  REQUIRE(second.ok());
+  REQUIRE(second->items.size() == 1);
+  CHECK(second->items[0]["height"] == 3);
+  CHECK(!second->next.has_value());
+  CHECK(node->evidence(2, std::string("not hex")).problem().rule == "invalid-body");
+}
