@@ -172,10 +172,7 @@ Status Node::receive(const Address& from, std::string_view text) {
     std::lock_guard lock(wake_mutex_);
     constexpr std::size_t max_inbox = 10'000;  // a flood drops the oldest; gossip repeats what matters
     if (auto* status = std::get_if<GossipStatus>(&*message)) {
-      if (status->height > peer_best_height_) {
-        peer_best_height_ = status->height;
-        peer_best_ = from;
-      }
+      peer_heights_[from] = status->height;  // one entry per linked node key (config peers only)
       sync_wanted_ = status->height > own_height;
     } else {
       if (inbox_.size() >= max_inbox) inbox_.pop_front();
@@ -215,19 +212,36 @@ void Node::answer_get_blocks(const Address& from, const GossipGetBlocks& request
 void Node::request_blocks_locked() {
   const std::uint64_t height = head().height;
   const auto now = std::chrono::steady_clock::now();
-  std::uint64_t best = 0;
+  if (!send_to_) return;
+  // One batch in flight. A peer that sends nothing for 5 s (gone, or claiming a height it does not
+  // have) is passed over for a minute and the next best asked, so no one peer can stall the sync.
+  if (sync_.requested_to > height) {
+    if (now - sync_.requested_at < std::chrono::seconds(5)) return;
+    sync_.passed_over[sync_.requested_peer] = now + std::chrono::seconds(60);
+    sync_.requested_to = 0;
+  }
+  std::uint64_t best = height;
   Address peer;
   {
     std::lock_guard lock(wake_mutex_);
-    best = peer_best_height_;
-    peer = peer_best_;
+    for (const auto& [node, told] : peer_heights_) {
+      const auto passed = sync_.passed_over.find(node);
+      if (passed != sync_.passed_over.end() && now < passed->second) continue;
+      if (told > best) {
+        best = told;
+        peer = node;
+      }
+    }
   }
-  if (best <= height || !send_to_) return;
-  // One batch in flight; asked again after 5 s without progress (the peer may have gone).
-  if (sync_.requested_to > height && now - sync_.requested_at < std::chrono::seconds(5)) return;
+  if (best <= height) {
+    if (syncing_.exchange(false) && !mempool_.empty()) wake_for_candidates();
+    return;
+  }
+  syncing_.store(true);  // no rounds of our own while blocks we lack are on their way
   const std::uint64_t count = std::min<std::uint64_t>(max_sync_batch, best - height);
   sync_.requested_to = height + count;
   sync_.requested_at = now;
+  sync_.requested_peer = peer;
   send_to_(peer, gossip_text(GossipGetBlocks{height + 1, count}));
   if (now - sync_.progress_at >= std::chrono::seconds(1)) {
     const double seconds =
@@ -271,7 +285,9 @@ Status Node::apply_synced_locked(const Address& from, const GossipBlock& synced,
                      executed.problem().rule, executed.problem().detail);
     return {};
   }
-  return commit_decided_locked(consensus::Decide{synced.block, std::move(*executed), synced.commit});
+  ONEBILL_TRY(commit_decided_locked(consensus::Decide{synced.block, std::move(*executed), synced.commit}));
+  sync_.requested_at = std::chrono::steady_clock::now();  // progress: the peer is delivering
+  return {};
 }
 
 void Node::start() {
@@ -558,7 +574,8 @@ void Node::run_consensus() {
     // Wake for: stop, a due timeout, or pending candidates once block_interval_ms has passed since
     // the last commit (transactions arriving meanwhile join the block).
     Clock::time_point candidates_at = Clock::time_point::max();
-    if (work_pending_) candidates_at = last_decide_ + interval;
+    // While syncing, the pending work waits: the engine would start rounds at a height long decided.
+    if (work_pending_ && !syncing_.load()) candidates_at = last_decide_ + interval;
     const Clock::time_point timer_at = timers_.empty() ? Clock::time_point::max() : timers_.begin()->first;
     const Clock::time_point rebroadcast_at =
         broadcast_ ? last_rebroadcast + rebroadcast_interval : Clock::time_point::max();

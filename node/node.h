@@ -186,14 +186,16 @@ class Node {
   std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;  // guarded by wake_mutex_
   using Inbound = std::variant<consensus::Proposal, consensus::Vote, GossipBlock>;
   std::deque<std::pair<Address, Inbound>> inbox_;  // guarded by wake_mutex_
-  std::uint64_t peer_best_height_ = 0;              // guarded by wake_mutex_: the highest height told
-  Address peer_best_;                               // guarded by wake_mutex_: by this peer
+  std::map<Address, std::uint64_t> peer_heights_;  // guarded by wake_mutex_: each peer's last told height
   bool sync_wanted_ = false;                        // guarded by wake_mutex_: a peer is ahead
   std::function<void(const std::string&)> broadcast_;  // set before start, then read-only
   std::function<void(const Address&, const std::string&)> send_to_;  // likewise
 
   // Block sync, on the consensus thread (engine_mutex_).
+  std::atomic<bool> syncing_{false};  // blocks are being fetched: no own rounds meanwhile
   struct Sync {
+    Address requested_peer;
+    std::map<Address, std::chrono::steady_clock::time_point> passed_over;  // peers that sent nothing
     std::uint64_t requested_to = 0;  // blocks asked for up to this height
     std::chrono::steady_clock::time_point requested_at{};
     std::chrono::steady_clock::time_point progress_at{};
