@@ -3,7 +3,9 @@
 // exchanging proposals and votes over a simulated network (delay, loss, duplication, reordering,
 // partitions incl. one-way), with clock offsets, crashes and restarts, validator-set changes through
 // governance transactions, and up to f byzantine validators (equivocation, conflicting proposals,
-// forged headers, huge rounds, silence, two processes with one key). Checked after every commit:
+// forged headers, huge rounds, silence, two processes with one key, stale re-proposals) and, in about
+// one seed in ten, the lock-split attack (an adversary owning the network and one validator, aiming at
+// what the lock check of Alg.1 L28-33 defeats; see LockSplit). Checked after every commit:
 // correct nodes agree on every block hash and state root. After the faults heal, every correct node
 // must commit new heights within a bound. One std::mt19937_64 per run and a virtual clock: a seed
 // replays exactly (`--seed S --trace`).
@@ -132,7 +134,8 @@ enum class Byzantine {
   forged_header,
   huge_rounds,
   twin,
-  stale_proposals
+  stale_proposals,
+  lock_split
 };
 const char* byzantine_name(Byzantine mode) {
   switch (mode) {
@@ -152,6 +155,8 @@ const char* byzantine_name(Byzantine mode) {
       return "twin";
     case Byzantine::stale_proposals:
       return "stale-proposals";
+    case Byzantine::lock_split:
+      return "lock-split";
   }
   return "?";
 }
@@ -211,6 +216,32 @@ struct Event {
     return std::tie(time, sequence) > std::tie(other.time, other.sequence);
   }
 };
+
+// The lock-split attack (about one seed in ten): the adversary owns the network until healing and one
+// validator M, and aims at the exact schedule that the lock check of Alg.1 L28-33 exists to defeat.
+// At height H, with M the proposer of round 2:
+//   round 0  the proposal B is kept from one correct node V, which prevotes nil: no correct node sees
+//            a polka, yet B's prevotes from the others plus M's (withheld) are one;
+//   round 1  a fresh block A gets every correct prevote; all lock A; only the correct node D gets the
+//            precommits and decides A; the other two (L) see each other's precommit and M's nil one;
+//   round 2  M re-proposes B with pol_round 0 to the L nodes, with its round-0 prevote for B and its
+//            round-2 prevote and precommit for B. Locked on A in round 1 > 0, they must prevote nil;
+//            a node that skips the lock check prevotes B, and the L nodes decide B: a fork with D.
+// Until healing, M's own engine is silent from H on and block sync does not reach the L nodes.
+struct LockSplit {
+  std::uint64_t height = 0;
+  std::size_t attacker = 0, nil_voter = 0, decider = 0;
+  std::vector<std::size_t> locked;  // the two correct nodes other than the decider
+  std::optional<consensus::Proposal> round0;
+  bool struck = false;
+};
+
+bool lock_split_seed(std::uint64_t seed) {  // independent of the run's random stream
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return (z ^ (z >> 31)) % 10 == 0;
+}
 
 struct RunResult {
   bool passed = true;
@@ -281,7 +312,10 @@ class Simulation {
     event.fault = std::move(fault);
     push(std::move(event));
   }
-  void send(std::size_t from, std::size_t to, Payload payload);
+  void send(std::size_t from, std::size_t to, Payload payload, bool crafted = false);
+  bool lock_split_drops(std::size_t from, std::size_t to, const Payload& payload) const;
+  void lock_split_setup();
+  void lock_split_watch(std::size_t from, const std::variant<consensus::Proposal, consensus::Vote>& message);
   void send_to_all(std::size_t from, const Payload& payload);
   void broadcast(std::size_t from, const std::variant<consensus::Proposal, consensus::Vote>& message);
   void handle(const Event& event);
@@ -368,6 +402,7 @@ class Simulation {
   std::map<std::pair<Hash32, Hash32>, Result<ledger::ExecutedBlock>> execution_cache_;
   std::size_t evidence_count_ = 0;
   std::size_t events_ = 0;
+  std::optional<LockSplit> lock_split_;
 };
 
 const ledger::Store& SimApp::committed() const {
@@ -408,9 +443,11 @@ std::vector<ledger::Transaction> Simulation::candidates_for(SimNode& node) {
 }
 
 void Simulation::setup() {
-  const std::size_t validators = static_cast<std::size_t>(random(4, 7));
+  const bool lock_split = lock_split_seed(seed_);
+  if (lock_split) lock_split_.emplace();
+  const std::size_t validators = lock_split ? 4 : static_cast<std::size_t>(random(4, 7));
   const std::size_t max_faulty = (validators - 1) / 3;
-  const std::size_t faulty = static_cast<std::size_t>(random(0, max_faulty));
+  const std::size_t faulty = lock_split ? 0 : static_cast<std::size_t>(random(0, max_faulty));
   start_time_ = genesis_time_ms + 1000;
   time_ = start_time_;
   release_interval_ms_ = random(120, 400);
@@ -449,7 +486,7 @@ void Simulation::setup() {
   // Validator-set changes through governance: a new validator (running as an observer until then)
   // and a power change of a correct validator; both keep the faulty power below 1/3.
   std::uint64_t admin_nonce = 0;
-  const std::uint64_t changes = random(0, 2);
+  const std::uint64_t changes = lock_split ? 0 : random(0, 2);
   for (std::uint64_t c = 0; c < changes; ++c) {
     const std::uint64_t release = start_time_ + random(0, 20'000);
     Json args;
@@ -487,7 +524,7 @@ void Simulation::setup() {
     SimNode& node = *nodes_[i];
     node.index = i;
     node.clock_offset_ms = static_cast<std::int64_t>(random(0, 4000)) - 2000;
-    if (chance(0.05)) node.clock_offset_ms = 15'000;  // a clock far ahead: its blocks get nil prevotes
+    if (chance(0.05) && !lock_split) node.clock_offset_ms = 15'000;  // far ahead: its blocks get nil prevotes
     ONEBILL_ASSERT(node.store.write(ledger::genesis_batch(genesis_), true).ok());
     node.app = std::make_unique<SimApp>(*this, node);
     const bool in_genesis =
@@ -496,6 +533,7 @@ void Simulation::setup() {
     log(name(i) + " " + byzantine_name(node.byzantine) + (in_genesis ? " validator " : " observer ") +
         node.address.to_string() + " clock " + std::to_string(node.clock_offset_ms));
   }
+  if (lock_split) lock_split_setup();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     nodes_[i]->engine = std::make_unique<consensus::Engine>(genesis_.chain, nodes_[i]->key, *nodes_[i]->app,
                                                             timeouts_, nodes_[i]->wal);
@@ -509,6 +547,16 @@ void Simulation::setup() {
 }
 
 void Simulation::schedule_faults() {
+  if (lock_split_) {
+    // The adversary's network is the only fault; it lets go at healing.
+    heal_time_ = start_time_ + random(20'000, 30'000);
+    at(heal_time_, [this] {
+      healed_ = true;
+      for (auto& node : nodes_) node->head_at_heal = node->head;
+      log("healed: the adversary lets go of the network");
+    });
+    return;
+  }
   heal_time_ = start_time_ + random(3'000, 25'000);
   const bool lossy = chance(0.7);
   if (lossy) {
@@ -568,9 +616,10 @@ void Simulation::schedule_faults() {
   });
 }
 
-void Simulation::send(std::size_t from, std::size_t to, Payload payload) {
+void Simulation::send(std::size_t from, std::size_t to, Payload payload, bool crafted) {
   if (from == to) return;
   if (blocked_[from][to]) return;
+  if (!crafted && lock_split_drops(from, to, payload)) return;
   if (chance(loss_)) return;
   auto shared = std::make_shared<const Payload>(std::move(payload));
   const int copies = chance(duplication_) ? 2 : 1;
@@ -585,6 +634,100 @@ void Simulation::send(std::size_t from, std::size_t to, Payload payload) {
   }
 }
 
+void Simulation::lock_split_setup() {
+  LockSplit& attack = *lock_split_;
+  consensus::ProposerSchedule schedule(genesis_.validators);
+  auto index_of = [&](const Address& address) {
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i]->address == address) return i;
+    }
+    ONEBILL_ASSERT(false && "a proposer that is no node");
+    return std::size_t{0};
+  };
+  std::size_t proposer0 = 0, proposer1 = 0;
+  for (int attempt = 0;; ++attempt) {
+    ONEBILL_ASSERT(attempt < 100);
+    attack.height = random(2, 6);
+    proposer0 = index_of(schedule.proposer(attack.height, 0).address);
+    proposer1 = index_of(schedule.proposer(attack.height, 1).address);
+    attack.attacker = index_of(schedule.proposer(attack.height, 2).address);
+    if (proposer0 != attack.attacker && proposer1 != attack.attacker) break;
+  }
+  nodes_[attack.attacker]->byzantine = Byzantine::lock_split;
+  std::vector<std::size_t> correct;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (i != attack.attacker) correct.push_back(i);
+  }
+  do {
+    attack.nil_voter = correct[static_cast<std::size_t>(random(0, correct.size() - 1))];
+  } while (attack.nil_voter == proposer0);
+  attack.decider = correct[static_cast<std::size_t>(random(0, correct.size() - 1))];
+  for (std::size_t i : correct) {
+    if (i != attack.decider) attack.locked.push_back(i);
+  }
+  log("lock-split attack at height " + std::to_string(attack.height) + ": attacker " + name(attack.attacker) +
+      ", round-0 proposal kept from " + name(attack.nil_voter) + ", round-1 precommits only to " +
+      name(attack.decider));
+}
+
+bool Simulation::lock_split_drops(std::size_t from, std::size_t to, const Payload& payload) const {
+  (void)from;
+  if (!lock_split_ || healed_) return false;
+  const LockSplit& attack = *lock_split_;
+  const Address& attacker = nodes_[attack.attacker]->address;
+  const bool to_locked = std::find(attack.locked.begin(), attack.locked.end(), to) != attack.locked.end();
+  if (std::holds_alternative<SyncResponse>(payload)) return to_locked;
+  if (const auto* proposal = std::get_if<consensus::Proposal>(&payload)) {
+    if (proposal->validator == attacker && proposal->height >= attack.height) return true;
+    return proposal->height == attack.height && proposal->round == 0 && to == attack.nil_voter;
+  }
+  if (const auto* vote = std::get_if<consensus::Vote>(&payload)) {
+    if (vote->validator == attacker && vote->height >= attack.height) return true;
+    return to_locked && vote->height == attack.height && vote->round == 1 &&
+           vote->type == ledger::VoteType::precommit && vote->validator == nodes_[attack.decider]->address;
+  }
+  return false;
+}
+
+// Sees every correct node's own messages as they leave; strikes when a locked node precommits in round 1.
+void Simulation::lock_split_watch(std::size_t from,
+                                  const std::variant<consensus::Proposal, consensus::Vote>& message) {
+  LockSplit& attack = *lock_split_;
+  if (healed_ || attack.struck || from == attack.attacker) return;
+  if (const auto* proposal = std::get_if<consensus::Proposal>(&message)) {
+    if (proposal->height == attack.height && proposal->round == 0 && !attack.round0) attack.round0 = *proposal;
+    return;
+  }
+  const auto& vote = std::get<consensus::Vote>(message);
+  if (!attack.round0 || vote.height != attack.height || vote.round != 1 ||
+      vote.type != ledger::VoteType::precommit ||
+      std::find(attack.locked.begin(), attack.locked.end(), from) == attack.locked.end())
+    return;
+  attack.struck = true;
+  const SimNode& m = *nodes_[attack.attacker];
+  const Hash32 b = ledger::block_hash(attack.round0->block.header);
+  auto vote_of = [&](std::uint32_t round, ledger::VoteType type, std::optional<Hash32> block) {
+    return sign_vote(m.key, consensus::Vote{genesis_.chain, attack.height, round, type, block, m.address, {}});
+  };
+  consensus::Proposal again = *attack.round0;
+  again.round = 2;
+  again.pol_round = 0;
+  again.validator = m.address;
+  again = sign_proposal(m.key, again);
+  const std::vector<Payload> strike = {
+      vote_of(1, ledger::VoteType::precommit, std::nullopt),  // lets the L nodes time out round 1
+      vote_of(0, ledger::VoteType::prevote, b),               // completes the round-0 polka for B
+      again,
+      vote_of(2, ledger::VoteType::prevote, b),
+      vote_of(2, ledger::VoteType::precommit, b),
+  };
+  for (std::size_t to : attack.locked) {
+    for (const auto& payload : strike) send(attack.attacker, to, payload, true);
+  }
+  log(name(attack.attacker) + " re-proposes " + hex::encode(b).substr(0, 10) + " in round 2 with pol_round 0 to " +
+      name(attack.locked[0]) + " and " + name(attack.locked[1]));
+}
+
 void Simulation::send_to_all(std::size_t from, const Payload& payload) {
   for (std::size_t to = 0; to < nodes_.size(); ++to) send(from, to, payload);
 }
@@ -594,6 +737,7 @@ void Simulation::broadcast(std::size_t from,
                            const std::variant<consensus::Proposal, consensus::Vote>& message) {
   SimNode& node = *nodes_[from];
   auto as_payload = [](const auto& m) { return Payload(m); };
+  if (lock_split_) lock_split_watch(from, message);
   if (node.byzantine == Byzantine::stale_proposals) {
     std::visit([&](const auto& m) { observe(node, Payload(m)); }, message);
     if (const auto* proposal = std::get_if<consensus::Proposal>(&message)) {
