@@ -30,5 +30,6 @@ void add_init_command(CLI::App& root, CommandContext& context);
 void add_node_command(CLI::App& root, CommandContext& context);
 void add_bill_commands(CLI::App& root, CommandContext& context);
 void add_demo_command(CLI::App& root, CommandContext& context);
+void add_bench_command(CLI::App& root, CommandContext& context);
 
 }  // namespace onebill::api::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add_doc_commands(app, context);
   add_bill_commands(app, context);
   add_demo_command(app, context);
+  add_bench_command(app, context);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -1,0 +1,405 @@
+#include "api/bench_driver.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <httplib.h>
+
+#include "crypto/hex.h"
+#include "crypto/json.h"
+
+namespace onebill::api::bench {
+namespace {
+
+std::unique_ptr<httplib::Client> make_client(const Endpoint& node, int read_timeout_s = 10) {
+  auto client = std::make_unique<httplib::Client>(node.host, node.port);
+  client->set_tcp_nodelay(true);
+  client->set_keep_alive(true);
+  client->set_connection_timeout(5, 0);
+  client->set_read_timeout(read_timeout_s, 0);
+  client->set_write_timeout(10, 0);
+  return client;
+}
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+enum TxState : std::uint8_t { unsent = 0, sent = 1, committed = 2, dead = 3 };
+
+// What the workers and the block follower share.
+struct Shared {
+  const Workload& workload;
+  const SubmitOptions& options;
+  Clock::time_point start;
+  Clock::time_point send_end;
+  std::unique_ptr<std::atomic<std::uint8_t>[]> state;
+  std::vector<Clock::time_point> committed_at;       // written before state becomes `committed`
+  std::unique_ptr<std::atomic<std::uint32_t>[]> committed_by_sender;
+  std::unordered_map<std::string, std::uint32_t> sender_of_address;  // lowercase address → account
+  std::vector<std::uint64_t> first_nonce;                            // per account, in this workload
+  std::vector<std::vector<std::uint32_t>> by_sender;                 // per account, indexes by nonce order
+  std::atomic<bool> stop_sending{false};
+  std::atomic<bool> stop_following{false};
+  std::mutex mutex;
+  std::condition_variable new_block;
+  // Follower's record: (time, transactions of the workload committed so far).
+  std::vector<std::pair<Clock::time_point, std::uint64_t>> timeline;
+  std::atomic<std::uint64_t> committed{0};
+  std::atomic<std::uint64_t> block_transactions{0};
+  std::atomic<std::uint64_t> last_height{0};
+  std::atomic<std::uint64_t> blocks{0};
+  std::atomic<std::uint64_t> sent_count{0}, refused{0}, retried{0}, connection_errors{0};
+  std::string first_refusal;
+  std::atomic<std::uint64_t> follower_errors{0};
+
+  Shared(const Workload& w, const SubmitOptions& o) : workload(w), options(o) {}
+
+  Clock::time_point scheduled(std::size_t index) const {
+    if (options.offered_per_s <= 0) return start;
+    return start + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(index) / options.offered_per_s));
+  }
+};
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+void follow_blocks(Shared& shared, const Endpoint& node) {
+  auto client = make_client(node, 30);
+  std::uint64_t height = shared.options.start_height + 1;
+  while (!shared.stop_following.load()) {
+    const std::string target = "/v1/blocks/" + std::to_string(height);
+    auto answer = client->Get(target.c_str());
+    if (!answer || answer->status != 200) {
+      if (!answer || answer->status != 404) ++shared.follower_errors;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    const auto seen = Clock::now();
+    auto block = json::read(answer->body, {.max_bytes = 256 * 1024 * 1024, .max_depth = 64});
+    if (!block || !block->is_object()) {
+      ++shared.follower_errors;
+      continue;
+    }
+    std::uint64_t count = 0;
+    const auto transactions = block->find("transactions");
+    if (transactions != block->end() && transactions->is_array()) {
+      for (const auto& tx : *transactions) {
+        ++count;
+        const auto from = tx.find("from");
+        const auto nonce = tx.find("nonce");
+        if (from == tx.end() || nonce == tx.end() || !from->is_string() || !nonce->is_number_unsigned()) continue;
+        const auto sender = shared.sender_of_address.find(lower(from->get<std::string>()));
+        if (sender == shared.sender_of_address.end()) continue;
+        const std::uint32_t account = sender->second;
+        const std::uint64_t n = nonce->get<std::uint64_t>();
+        const auto& indexes = shared.by_sender[account];
+        if (indexes.empty() || n < shared.first_nonce[account] || n - shared.first_nonce[account] >= indexes.size())
+          continue;
+        const std::uint32_t index = indexes[n - shared.first_nonce[account]];
+        if (shared.state[index].load() == committed) continue;
+        shared.committed_at[index] = seen;
+        shared.state[index].store(committed);
+        shared.committed_by_sender[account].fetch_add(1);
+        shared.committed.fetch_add(1);
+      }
+    } else {
+      count = block->value("transaction_count", std::uint64_t{0});
+    }
+    shared.block_transactions.fetch_add(count);
+    shared.last_height.store(height);
+    shared.blocks.fetch_add(1);
+    {
+      std::lock_guard lock(shared.mutex);
+      shared.timeline.emplace_back(seen, shared.committed.load());
+    }
+    shared.new_block.notify_all();
+    ++height;
+  }
+}
+
+// One connection: sends the transactions of the accounts it owns, each account's in nonce order, each
+// transaction once the transactions it waits for have committed and its scheduled time has come.
+void send_transactions(Shared& shared, const Endpoint& node, std::vector<std::uint32_t> accounts) {
+  auto client = make_client(node, 35);
+  std::vector<std::size_t> cursor(accounts.size(), 0);
+  std::vector<std::uint32_t> sent_by(accounts.size(), 0);
+  const std::size_t cap = shared.options.max_pending_per_sender;
+  auto kill_rest = [&](std::size_t a) {
+    const auto& queue = shared.by_sender[accounts[a]];
+    for (; cursor[a] < queue.size(); ++cursor[a]) shared.state[queue[cursor[a]]].store(dead);
+  };
+  while (!shared.stop_sending.load()) {
+    bool progress = false;
+    bool remaining = false;
+    auto wake = Clock::now() + std::chrono::milliseconds(2);
+    for (std::size_t a = 0; a < accounts.size() && !shared.stop_sending.load(); ++a) {
+      const auto& queue = shared.by_sender[accounts[a]];
+      if (cursor[a] >= queue.size()) continue;
+      remaining = true;
+      const std::uint32_t index = queue[cursor[a]];
+      const auto due = shared.scheduled(index);
+      if (due >= shared.send_end) {
+        cursor[a] = queue.size();  // scheduled after the window: never sent
+        continue;
+      }
+      const auto now = Clock::now();
+      if (due > now) {
+        wake = std::min(wake, due);
+        continue;
+      }
+      if (sent_by[a] - shared.committed_by_sender[accounts[a]].load() >= cap) continue;
+      bool ready = true;
+      bool broken = false;
+      for (std::uint32_t before : shared.workload.txs[index].after) {
+        const auto s = shared.state[before].load();
+        if (s == dead) broken = true;
+        if (s != committed) ready = false;
+      }
+      if (broken) {
+        kill_rest(a);
+        continue;
+      }
+      if (!ready) continue;
+      const std::string& wire = shared.workload.txs[index].wire;
+      bool resent = false;
+      for (;;) {
+        auto answer = client->Post("/v1/tx", wire, "application/json");
+        if (!answer) {
+          ++shared.connection_errors;
+          resent = true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          if (shared.stop_sending.load()) break;
+          continue;
+        }
+        if (answer->status == 200 || answer->status == 202 ||
+            (resent && answer->status == 409 && answer->body.find("nonce-used") != std::string::npos)) {
+          if (shared.state[index].load() == unsent) shared.state[index].store(sent);
+          ++sent_by[a];
+          ++cursor[a];
+          ++shared.sent_count;
+          progress = true;
+        } else if (answer->status == 503 || answer->status == 429) {
+          ++shared.retried;  // busy, mempool full, or the sender's pending limit: later
+        } else {
+          if (shared.refused.fetch_add(1) == 0) {
+            std::lock_guard lock(shared.mutex);
+            shared.first_refusal = shared.workload.txs[index].type + ": HTTP " + std::to_string(answer->status) +
+                                   " " + answer->body.substr(0, 300);
+          }
+          kill_rest(a);
+        }
+        break;
+      }
+    }
+    if (!remaining) return;
+    if (!progress) {
+      std::unique_lock lock(shared.mutex);
+      shared.new_block.wait_until(lock, wake);
+    }
+  }
+}
+
+std::uint64_t committed_at_time(const std::vector<std::pair<Clock::time_point, std::uint64_t>>& timeline,
+                                Clock::time_point when) {
+  std::uint64_t value = 0;
+  for (const auto& [time, count] : timeline) {
+    if (time > when) break;
+    value = count;
+  }
+  return value;
+}
+
+}  // namespace
+
+double quantile(std::vector<double>& values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const double position = q * static_cast<double>(values.size() - 1);
+  const auto index = static_cast<std::size_t>(std::ceil(position));
+  return values[std::min(index, values.size() - 1)];
+}
+
+Result<SubmitResult> submit_workload(const Workload& workload, const std::vector<BenchAccount>& accounts,
+                                     const SubmitOptions& options) {
+  ONEBILL_ASSERT(!options.nodes.empty());
+  ONEBILL_ASSERT(options.connections >= options.nodes.size());
+  Shared shared(workload, options);
+  const std::size_t count = workload.txs.size();
+  shared.state = std::make_unique<std::atomic<std::uint8_t>[]>(count);
+  for (std::size_t i = 0; i < count; ++i) shared.state[i].store(unsent);
+  shared.committed_at.resize(count);
+  shared.committed_by_sender = std::make_unique<std::atomic<std::uint32_t>[]>(accounts.size());
+  for (std::size_t i = 0; i < accounts.size(); ++i) shared.committed_by_sender[i].store(0);
+  shared.first_nonce.assign(accounts.size(), 0);
+  shared.by_sender.resize(accounts.size());
+  for (std::size_t i = 0; i < accounts.size(); ++i) shared.sender_of_address[lower(accounts[i].address_text)] =
+      static_cast<std::uint32_t>(i);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& tx = workload.txs[i];
+    auto& queue = shared.by_sender[tx.sender];
+    if (queue.empty()) shared.first_nonce[tx.sender] = tx.nonce;
+    ONEBILL_ASSERT(tx.nonce == shared.first_nonce[tx.sender] + queue.size());  // contiguous nonces
+    queue.push_back(static_cast<std::uint32_t>(i));
+  }
+
+  // A signer's transactions go to one node over one connection; connections are spread over the nodes.
+  const std::size_t nodes = options.nodes.size();
+  const std::size_t connections = (options.connections + nodes - 1) / nodes * nodes;
+  std::vector<std::vector<std::uint32_t>> owned(connections);
+  for (std::uint32_t a = 0; a < accounts.size(); ++a) owned[a % connections].push_back(a);
+
+  shared.start = Clock::now();
+  shared.send_end = shared.start + options.duration;
+  std::thread follower(follow_blocks, std::ref(shared), std::cref(options.nodes[0]));
+  std::vector<std::thread> workers;
+  for (std::size_t c = 0; c < connections; ++c) {
+    if (owned[c].empty()) continue;
+    workers.emplace_back(send_transactions, std::ref(shared), std::cref(options.nodes[c % nodes]), owned[c]);
+  }
+  // Sending window, then the drain: until every sent transaction committed, or the drain time is up.
+  auto all_done = [&] {
+    return shared.committed.load() + shared.refused.load() >= shared.sent_count.load() &&
+           shared.sent_count.load() > 0;
+  };
+  Clock::time_point exhausted_at{};
+  while (Clock::now() < shared.send_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (options.progress)
+      options.progress(std::chrono::duration<double>(Clock::now() - shared.start).count(), shared.committed.load());
+    bool anything_left = false;
+    for (std::size_t i = 0; i < count && !anything_left; ++i) anything_left = shared.state[i].load() == unsent;
+    if (!anything_left && all_done()) {
+      exhausted_at = Clock::now();
+      break;
+    }
+  }
+  shared.stop_sending = true;
+  shared.new_block.notify_all();
+  for (auto& worker : workers) worker.join();
+  const auto stopped = Clock::now();
+  const auto drain_end = stopped + options.drain;
+  while (Clock::now() < drain_end && !all_done()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  shared.stop_following = true;
+  follower.join();
+  const auto finished = Clock::now();
+
+  SubmitResult result;
+  result.committed = shared.committed.load();
+  result.block_transactions = shared.block_transactions.load();
+  result.sent = shared.sent_count.load();
+  result.refused = shared.refused.load();
+  result.retried = shared.retried.load();
+  result.connection_errors = shared.connection_errors.load();
+  result.first_refusal = shared.first_refusal;
+  result.last_height = shared.last_height.load();
+  result.blocks = shared.blocks.load();
+  result.workload_exhausted = exhausted_at != Clock::time_point{};
+  const auto window_begin = shared.start + std::min(options.warmup, options.duration / 4);
+  const auto window_end = result.workload_exhausted ? exhausted_at : shared.send_end;
+  result.window_s = std::chrono::duration<double>(window_end - window_begin).count();
+  if (result.window_s > 0) {
+    const auto committed_in_window =
+        committed_at_time(shared.timeline, window_end) - committed_at_time(shared.timeline, window_begin);
+    result.committed_per_s = static_cast<double>(committed_in_window) / result.window_s;
+  }
+  if (options.offered_per_s > 0) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto due = shared.scheduled(i);
+      if (due >= shared.send_end) break;
+      if (shared.state[i].load() == committed) {
+        result.latencies_ms.push_back(ms_between(due, shared.committed_at[i]));
+      } else {
+        result.latencies_ms.push_back(ms_between(due, finished));
+        ++result.not_committed;
+      }
+    }
+  }
+  return result;
+}
+
+ReadResult run_reads(const ReadOptions& options) {
+  ReadResult result;
+  result.offered_per_s = options.offered_per_s;
+  if (options.bills.empty() || options.offered_per_s <= 0) return result;
+  const auto start = Clock::now() + std::chrono::milliseconds(20);
+  const auto end = start + options.duration;
+  std::mutex mutex;
+  std::vector<double> latencies;
+  std::atomic<std::uint64_t> completed{0}, failed{0};
+  Clock::time_point last_done = start;
+  std::vector<std::string> ids;
+  for (const auto& bill : options.bills) ids.push_back(hex::encode(bill));
+  auto reader = [&](std::size_t connection) {
+    auto client = make_client(options.node, 10);
+    std::vector<double> mine;
+    Clock::time_point my_last = start;
+    for (std::size_t k = connection;; k += options.connections) {
+      const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(static_cast<double>(k) / options.offered_per_s));
+      if (due >= end) break;
+      std::this_thread::sleep_until(due);
+      const std::string& id = ids[(k * 7919) % ids.size()];
+      const std::string target = "/v1/bills/" + id + (k % 2 == 0 ? "/control" : "/history");
+      auto answer = client->Get(target.c_str());
+      const auto done = Clock::now();
+      if (answer && answer->status == 200) {
+        ++completed;
+      } else {
+        ++failed;
+      }
+      mine.push_back(ms_between(due, done));
+      my_last = done;
+    }
+    std::lock_guard lock(mutex);
+    latencies.insert(latencies.end(), mine.begin(), mine.end());
+    last_done = std::max(last_done, my_last);
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t c = 0; c < options.connections; ++c) threads.emplace_back(reader, c);
+  for (auto& thread : threads) thread.join();
+  result.completed = completed.load();
+  result.failed = failed.load();
+  const double elapsed = std::chrono::duration<double>(last_done - start).count();
+  if (elapsed > 0) result.reads_per_s = static_cast<double>(result.completed) / elapsed;
+  result.p50_ms = quantile(latencies, 0.50);
+  result.p99_ms = quantile(latencies, 0.99);
+  return result;
+}
+
+std::optional<std::string> http_get(const Endpoint& node, const std::string& target, int timeout_s) {
+  auto client = make_client(node, timeout_s);
+  client->set_connection_timeout(timeout_s, 0);
+  auto answer = client->Get(target.c_str());
+  if (!answer || answer->status != 200) return std::nullopt;
+  return answer->body;
+}
+
+std::optional<std::pair<int, std::string>> http_post(const Endpoint& node, const std::string& target,
+                                                     const std::string& body, int timeout_s) {
+  auto client = make_client(node, timeout_s);
+  auto answer = client->Post(target.c_str(), body, "application/json");
+  if (!answer) return std::nullopt;
+  return std::make_pair(answer->status, answer->body);
+}
+
+std::optional<std::uint64_t> node_height(const Endpoint& node) {
+  auto body = http_get(node, "/v1/status", 2);
+  if (!body) return std::nullopt;
+  auto status = json::read(*body);
+  if (!status || !status->is_object()) return std::nullopt;
+  const auto height = status->find("height");
+  if (height == status->end() || !height->is_number_unsigned()) return std::nullopt;
+  return height->get<std::uint64_t>();
+}
+
+}  // namespace onebill::api::bench

@@ -1,0 +1,89 @@
+// The load side of `onebill bench`: submits a pre-signed workload over many keep-alive connections
+// (TCP_NODELAY), follows the committed blocks to learn when each transaction committed, and makes reads
+// at a fixed rate. Times come from the committed blocks the node serves, never from submit answers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/bench_workload.h"
+#include "crypto/result.h"
+
+namespace onebill::api::bench {
+
+using Clock = std::chrono::steady_clock;
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+struct SubmitOptions {
+  std::vector<Endpoint> nodes;   // a signer always submits to the same node (its mempool orders its nonces)
+  std::size_t connections = 32;  // keep-alive connections in all
+  double offered_per_s = 0;      // 0: as fast as the node admits (saturation); else open loop at this rate
+  std::chrono::milliseconds duration{10'000};  // how long to send
+  std::chrono::milliseconds drain{0};          // after sending stops, how long to wait for commits
+  std::chrono::milliseconds warmup{1'000};     // excluded from the throughput window
+  std::uint64_t start_height = 0;              // blocks above this are followed
+  std::size_t max_pending_per_sender = 48;     // below limits::max_pending_per_sender
+  // Called about every 100 ms with (elapsed s, committed transactions so far) for a progress bar.
+  std::function<void(double, std::uint64_t)> progress;
+};
+
+struct SubmitResult {
+  std::uint64_t committed = 0;        // workload transactions seen in blocks
+  std::uint64_t block_transactions = 0;  // all transactions in the blocks followed
+  std::uint64_t sent = 0;             // admitted by the node (202/200)
+  std::uint64_t refused = 0;          // answered with a problem other than busy/full
+  std::uint64_t retried = 0;          // 503/429 answers, sent again later
+  std::uint64_t connection_errors = 0;
+  std::string first_refusal;          // rule and detail of the first refusal, if any
+  double committed_per_s = 0;         // committed in the window / window length
+  double window_s = 0;
+  bool workload_exhausted = false;    // every transaction was sent before the end
+  std::uint64_t last_height = 0;
+  std::uint64_t blocks = 0;
+  // Open loop only: commit time − scheduled send time of every transaction scheduled in the sending
+  // window (a transaction not committed by the end of the drain counts with the time it has waited).
+  std::vector<double> latencies_ms;
+  std::uint64_t not_committed = 0;
+};
+
+Result<SubmitResult> submit_workload(const Workload& workload, const std::vector<BenchAccount>& accounts,
+                                     const SubmitOptions& options);
+
+struct ReadOptions {
+  Endpoint node;
+  std::size_t connections = 16;
+  double offered_per_s = 20'000;
+  std::chrono::milliseconds duration{10'000};
+  std::vector<Hash32> bills;  // read in turn: /control, then /history
+};
+
+struct ReadResult {
+  std::uint64_t completed = 0;  // 200 answers
+  std::uint64_t failed = 0;     // anything else
+  double reads_per_s = 0;
+  double p50_ms = 0, p99_ms = 0;
+  double offered_per_s = 0;
+};
+
+ReadResult run_reads(const ReadOptions& options);
+
+// The q-quantile (0..1) of values (sorted in place).
+double quantile(std::vector<double>& values, double q);
+
+// GET target from a node; nullopt on anything but 200.
+std::optional<std::string> http_get(const Endpoint& node, const std::string& target, int timeout_s = 5);
+// POST a JSON body; (status, body) of the answer, or nullopt when the node did not answer.
+std::optional<std::pair<int, std::string>> http_post(const Endpoint& node, const std::string& target,
+                                                     const std::string& body, int timeout_s = 30);
+// The node's /v1/status height, or nullopt.
+std::optional<std::uint64_t> node_height(const Endpoint& node);
+
+}  // namespace onebill::api::bench
