@@ -331,9 +331,11 @@ struct Figures {
       disk_bytes_per_tx, restart_s, sync_s, verify_docs_per_s, verify_docs_per_s_reference, recover_per_s;
   std::optional<std::uint64_t> peak_rss_bytes;
   double offered_tx_per_s = 0;
+  double signed_tx_per_s = 0;  // the bench's own signing, before timing
   std::uint64_t history_tx = 0;
   std::uint64_t refused = 0;
   std::vector<std::string> notes;
+  std::vector<std::pair<std::string, double>> phase_s;  // wall time of each phase, in run order
 };
 
 class BenchRun {
@@ -444,8 +446,11 @@ Status BenchRun::measure_throughput_and_latency() {
   const auto cohorts = static_cast<std::size_t>(
       std::ceil(planned / (WorkloadGenerator::transactions_per_bill * static_cast<double>(per_cohort))));
   progress_.note("signing the saturation workload (" + std::to_string(cohorts * per_cohort) + " bills)");
+  const auto signing_started = Clock::now();
   auto workload = generator_->generate(std::max<std::size_t>(cohorts, 1), per_cohort, signing_threads());
   ONEBILL_TRY(workload);
+  figures_.phase_s.emplace_back("sign_saturation", seconds_since(signing_started));
+  figures_.signed_tx_per_s = static_cast<double>(workload->txs.size()) / seconds_since(signing_started);
   auto height = node_height(validators[0]);
   if (!height) return local_fault("bench", "the node stopped answering");
   SubmitOptions submit;
@@ -595,9 +600,16 @@ int BenchRun::run() {
   const auto seconds = static_cast<double>(options_.seconds);
   // The machine's ceiling first, while nothing else of ours runs.
   progress_.note("secp256k1 recovery on " + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " cores");
+  auto phase_start = Clock::now();
+  auto phase_done = [&](const char* name) {
+    figures_.phase_s.emplace_back(name, seconds_since(phase_start));
+    phase_start = Clock::now();
+  };
   figures_.recover_per_s = measure_recover_per_s(std::clamp(seconds / 5, 1.0, 3.0));
+  phase_done("recover");
 
   if (auto status = prepare_home(); !status) return report(status.problem());
+  phase_done("init");
   // Document verification, the same documents here and in the reference library.
   {
     auto documents = make_documents(100, chain_.empty() ? "onebill-bench" : chain_);
@@ -614,8 +626,11 @@ int BenchRun::run() {
       figures_.notes.push_back("verify_docs_per_s_reference: " + reference.problem().detail);
     }
   }
+  phase_done("verify");
   if (auto status = start_validators(); !status) return report(status.problem());
+  phase_done("start_and_admit");
   if (auto status = measure_throughput_and_latency(); !status) return report(status.problem());
+  phase_done("throughput_and_latency");
 
   // 3. Reads as banks and customs make them: a bill's control and history, open loop.
   {
@@ -634,9 +649,12 @@ int BenchRun::run() {
     }
     if (result.failed > 0) figures_.notes.push_back("reads: " + std::to_string(result.failed) + " failed");
   }
+  phase_done("reads");
   if (auto status = grow_history(); !status) return report(status.problem());
+  phase_done("history");
   measure_resources();
   if (auto status = measure_restart_and_sync(); !status) return report(status.problem());
+  phase_done("restart_and_sync");
   stop_all();
   print(figures_);
   if (remove_home_) {
@@ -677,11 +695,15 @@ void BenchRun::print(const Figures& f) const {
         {"offered_tx_per_s", round_to(f.offered_tx_per_s, 1)},
         {"read_offered_per_s", options_.read_rate},
         {"history_tx", f.history_tx},
+        {"bench_signed_tx_per_s", round_to(f.signed_tx_per_s, 1)},
         {"refused", f.refused},
         {"cores", std::thread::hardware_concurrency()},
         {"cpu", cpu_model()},
         {"commit", commit != nullptr ? Json(std::string(commit)) : Json(nullptr)},
         {"notes", f.notes}};
+    Json phases = Json::object();
+    for (const auto& [name, value] : f.phase_s) phases[name] = round_to(value, 2);
+    out["phase_s"] = phases;
     std::cout << out.dump() << std::endl;
     return;
   }
