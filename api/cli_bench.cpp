@@ -336,6 +336,7 @@ struct Figures {
   std::uint64_t refused = 0;
   std::vector<std::string> notes;
   std::vector<std::pair<std::string, double>> phase_s;  // wall time of each phase, in run order
+  Json diagnostics = Json::object();                    // counts behind the figures, per phase
 };
 
 class BenchRun {
@@ -469,6 +470,9 @@ Status BenchRun::measure_throughput_and_latency() {
   committed_total_ += saturation->committed;
   if (saturation->refused > 0) figures_.notes.push_back("saturation: " + std::to_string(saturation->refused) +
                                                          " refused, first: " + saturation->first_refusal);
+  figures_.diagnostics["saturation"] = {{"sent", saturation->sent}, {"committed", saturation->committed},
+                                        {"busy_retries", saturation->retried}, {"connection_errors", saturation->connection_errors},
+                                        {"blocks", saturation->blocks}, {"window_s", round_to(saturation->window_s, 2)}};
   if (saturation->workload_exhausted)
     figures_.notes.push_back("saturation: the workload ran out before --seconds; raise --workload-tx-per-s");
   // Bills whose first steps committed, for the reads.
@@ -501,6 +505,9 @@ Status BenchRun::measure_throughput_and_latency() {
   progress_.end();
   figures_.refused += latency->refused;
   committed_total_ += latency->committed;
+  figures_.diagnostics["latency"] = {{"sent", latency->sent}, {"committed", latency->committed},
+                                     {"busy_retries", latency->retried}, {"connection_errors", latency->connection_errors},
+                                     {"blocks", latency->blocks}, {"scheduled", latency->latencies_ms.size()}};
   figures_.p50 = quantile(latency->latencies_ms, 0.50);
   figures_.p95 = quantile(latency->latencies_ms, 0.95);
   figures_.p99 = quantile(latency->latencies_ms, 0.99);
@@ -704,6 +711,7 @@ void BenchRun::print(const Figures& f) const {
     Json phases = Json::object();
     for (const auto& [name, value] : f.phase_s) phases[name] = round_to(value, 2);
     out["phase_s"] = phases;
+    out["diagnostics"] = f.diagnostics;
     std::cout << out.dump() << std::endl;
     return;
   }
