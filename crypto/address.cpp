@@ -31,6 +31,25 @@ std::string checksum_case(std::string_view lower_hex40) {
   return out;
 }
 
+// The EIP-55 text of an address, through a small direct-mapped cache per thread: block execution and
+// state encoding print the same few addresses (issuer, holder, carriers) over and over, and each print
+// costs a keccak. The bytes are hash output, so their last two bytes spread well over the slots.
+const std::string& eip55_text(const std::array<std::uint8_t, 20>& bytes) {
+  struct Slot {
+    std::array<std::uint8_t, 20> bytes{};
+    std::string text;  // empty: the slot is unused
+  };
+  constexpr std::size_t slots = 512;
+  thread_local std::array<Slot, slots> cache;
+  Slot& slot = cache[((std::size_t{bytes[18]} << 8) | bytes[19]) % slots];
+  if (slot.text.empty() || slot.bytes != bytes) {
+    slot.bytes = bytes;
+    slot.text = "0x" + checksum_case(hex::encode_bare(bytes));
+  }
+  ONEBILL_ASSERT(slot.text.size() == 42);
+  return slot.text;
+}
+
 }  // namespace
 
 Result<Address> Address::parse(std::string_view text) {
@@ -45,20 +64,20 @@ Result<Address> Address::parse(std::string_view text) {
       std::any_of(digits.begin(), digits.end(), [](char c) { return c >= 'A' && c <= 'F'; });
   std::string lower(digits);
   std::transform(lower.begin(), lower.end(), lower.begin(), to_lower);
-  if (has_lower && has_upper && checksum_case(lower) != digits) {
-    return invalid("address-checksum",
-                   "the address mixes upper and lower case but fails its EIP-55 checksum (a mistyped "
-                   "address?); send it all lowercase only if you are sure of it");
-  }
   auto bytes = hex::decode("0x" + lower);
   ONEBILL_ASSERT(bytes && bytes->size() == 20);
   Address address;
   std::copy(bytes->begin(), bytes->end(), address.bytes.begin());
+  if (has_lower && has_upper && std::string_view(eip55_text(address.bytes)).substr(2) != digits) {
+    return invalid("address-checksum",
+                   "the address mixes upper and lower case but fails its EIP-55 checksum (a mistyped "
+                   "address?); send it all lowercase only if you are sure of it");
+  }
   return address;
 }
 
 std::string Address::to_string() const {
-  return "0x" + checksum_case(hex::encode_bare(bytes));
+  return eip55_text(bytes);
 }
 
 bool Address::is_zero() const {
