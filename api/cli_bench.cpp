@@ -53,7 +53,7 @@ struct BenchOptions {
   std::uint64_t block_interval_ms = 0;  // 0: the node's configured default
   double read_rate = 20'000;
   std::size_t connections = 32;
-  double workload_tx_per_s = 12'000;  // sizes the saturation workload: signed transactions per second of it
+  double workload_tx_per_s = 0;  // sizes the saturation workload (tx per second of it); 0: from a probe run
 };
 
 double seconds_since(Clock::time_point start) {
@@ -441,9 +441,36 @@ Status BenchRun::measure_throughput_and_latency() {
   for (std::size_t i = 0; i < options_.validators; ++i) validators.push_back(endpoint(i));
   const auto seconds = static_cast<double>(options_.seconds);
 
-  // 1. Saturation: a workload larger than the node should commit in the time, signed before timing.
+  // 0. A probe sizes the saturation workload (signing is costly on a small machine): one cohort of
+  // bills for a few seconds; its rate is not reported.
   const std::size_t per_cohort = 600;
-  const double planned = options_.workload_tx_per_s * seconds;
+  double size_rate = options_.workload_tx_per_s;
+  if (size_rate <= 0) {
+    auto probe = generator_->generate(1, per_cohort, signing_threads());
+    ONEBILL_TRY(probe);
+    auto probe_height = node_height(validators[0]);
+    if (!probe_height) return local_fault("bench", "the node stopped answering");
+    SubmitOptions options;
+    options.nodes = validators;
+    options.connections = options_.connections;
+    options.duration = std::chrono::milliseconds(static_cast<long>(std::min(3.0, seconds) * 1000));
+    options.warmup = std::chrono::milliseconds(0);
+    options.start_height = *probe_height;
+    options.progress = [this, seconds](double elapsed, std::uint64_t committed) {
+      progress_.show("probe", elapsed, std::min(3.0, seconds), std::to_string(committed) + " committed");
+    };
+    auto probed = submit_workload(*probe, accounts_, options);
+    ONEBILL_TRY(probed);
+    progress_.end();
+    figures_.refused += probed->refused;
+    const double rate = probed->committed_per_s;
+    size_rate = probed->workload_exhausted ? std::max(4 * rate, 12'000.0) : std::max(2.5 * rate, 1'000.0);
+    figures_.diagnostics["probe"] = {{"committed_per_s", round_to(rate, 1)}, {"exhausted", probed->workload_exhausted},
+                                     {"sizing_tx_per_s", round_to(size_rate, 1)}};
+    ONEBILL_TRY(refresh_nonces());
+  }
+  // 1. Saturation: a workload larger than the node should commit in the time, signed before timing.
+  const double planned = size_rate * seconds;
   const auto cohorts = static_cast<std::size_t>(
       std::ceil(planned / (WorkloadGenerator::transactions_per_bill * static_cast<double>(per_cohort))));
   progress_.note("signing the saturation workload (" + std::to_string(cohorts * per_cohort) + " bills)");
@@ -516,11 +543,19 @@ Status BenchRun::measure_throughput_and_latency() {
                              " scheduled transactions had not committed 10 s after the window; counted with the time they waited");
   if (latency->refused > 0) figures_.notes.push_back("latency: " + std::to_string(latency->refused) +
                                                       " refused, first: " + latency->first_refusal);
+  if (read_bills_.empty()) {
+    const std::size_t latency_settled = std::min(open_loop->bills.size(),
+        static_cast<std::size_t>(static_cast<double>(latency->committed) / WorkloadGenerator::transactions_per_bill));
+    read_bills_.assign(open_loop->bills.begin(), open_loop->bills.begin() + static_cast<std::ptrdiff_t>(latency_settled));
+  }
   open_loop = Workload{};
   return refresh_nonces();
 }
 
+std::optional<std::uint64_t> committed_since_start(const Endpoint& node);
+
 Status BenchRun::grow_history() {
+  committed_total_ = committed_since_start(endpoint(0)).value_or(committed_total_);
   if (options_.history <= committed_total_) return {};
   std::vector<Endpoint> validators;
   for (std::size_t i = 0; i < options_.validators; ++i) validators.push_back(endpoint(i));
@@ -555,6 +590,16 @@ Status BenchRun::grow_history() {
   return {};
 }
 
+// Transactions the node has committed since it started, from its /metrics (loopback only).
+std::optional<std::uint64_t> committed_since_start(const Endpoint& node) {
+  auto text = http_get(node, "/metrics", 10);
+  if (!text) return std::nullopt;
+  const std::string name = "\nonebill_transactions_committed_total ";
+  const auto at = text->find(name);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(text->c_str() + at + name.size(), nullptr, 10);
+}
+
 void BenchRun::measure_resources() {
   std::uint64_t peak = 0;
   double cpu = 0;
@@ -564,13 +609,12 @@ void BenchRun::measure_resources() {
   }
   figures_.peak_rss_bytes = peak;
   figures_.cpu_s_per_node = cpu / static_cast<double>(options_.validators);
-  auto height = node_height(endpoint(0));
-  figures_.history_tx = committed_total_;
-  if (committed_total_ > 0) {
+  // The first validator has run since the chain began: what it committed is the whole history.
+  figures_.history_tx = committed_since_start(endpoint(0)).value_or(committed_total_);
+  if (figures_.history_tx > 0) {
     figures_.disk_bytes_per_tx =
-        static_cast<double>(directory_bytes(node_home(0) / "data")) / static_cast<double>(committed_total_);
+        static_cast<double>(directory_bytes(node_home(0) / "data")) / static_cast<double>(figures_.history_tx);
   }
-  (void)height;
 }
 
 Status BenchRun::measure_restart_and_sync() {
@@ -763,7 +807,7 @@ void add_bench_command(CLI::App& root, CommandContext& context) {
   command->add_option("--connections", options->connections, "Keep-alive connections that submit (default 32)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
   command->add_option("--workload-tx-per-s", options->workload_tx_per_s,
-                      "Size of the saturation workload, in transactions per second of --seconds (default 12000)")
+                      "Size of the saturation workload, in transactions per second of --seconds (default: from a short probe run)")
       ->check(CLI::Range(100.0, 1e7));
   command->callback([&context, options] {
     context.run = [options] {
