@@ -6,6 +6,7 @@
 //   fresh observer, document verification here and in the reference npm library, and secp256k1
 //   recovery on every core of this machine as the ceiling the throughput is compared with.
 // Figures come from what the nodes report (committed blocks, /proc), never from submit answers.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,6 +57,14 @@ struct BenchOptions {
   double workload_tx_per_s = 0;  // sizes the saturation workload (tx per second of it); 0: from a probe run
 };
 
+// CPU seconds (user + system) of this process so far: what the bench itself costs the machine.
+double own_cpu_s() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -66,11 +75,19 @@ class Progress {
   explicit Progress(bool enabled) : enabled_(enabled) {}
   void show(const std::string& phase, double done, double total, const std::string& detail) {
     if (!enabled_) return;
-    const int width = 30;
-    const double fraction = total > 0 ? std::clamp(done / total, 0.0, 1.0) : 0;
-    const int filled = static_cast<int>(fraction * width);
-    std::fprintf(stderr, "\r  %-12s [%s%s] %5.1f/%-5.0f s  %-32s", phase.c_str(), std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                 std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total, detail.c_str());
+    const auto now = Clock::now();
+    if (dirty_ && now - last_ < std::chrono::milliseconds(100)) return;  // at most 10 redraws a second
+    last_ = now;
+    if (total > 0) {
+      const int width = 30;
+      const double fraction = std::clamp(done / total, 0.0, 1.0);
+      const int filled = static_cast<int>(fraction * width);
+      std::fprintf(stderr, "\r  %-12s [%s%s] %5.1f/%.0f s  %-32s", phase.c_str(),
+                   std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total, detail.c_str());
+    } else {
+      std::fprintf(stderr, "\r  %-12s %6.1f s  %-40s", phase.c_str(), done, detail.c_str());
+    }
     std::fflush(stderr);
     dirty_ = true;
   }
@@ -88,6 +105,7 @@ class Progress {
  private:
   bool enabled_;
   bool dirty_ = false;
+  Clock::time_point last_{};
 };
 
 // ---- secp256k1 recovery on every core: the ceiling of a node that recovers each signer once ------
@@ -489,8 +507,10 @@ Status BenchRun::measure_throughput_and_latency() {
   submit.progress = [this, seconds](double elapsed, std::uint64_t committed) {
     progress_.show("throughput", elapsed, seconds, std::to_string(committed) + " committed");
   };
+  const double bench_cpu_before = own_cpu_s();
   auto saturation = submit_workload(*workload, accounts_, submit);
   ONEBILL_TRY(saturation);
+  figures_.diagnostics["saturation_bench_cpu_s"] = round_to(own_cpu_s() - bench_cpu_before, 2);
   progress_.end();
   figures_.committed_tx_per_s = saturation->committed_per_s;
   figures_.refused += saturation->refused;
