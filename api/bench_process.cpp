@@ -41,7 +41,8 @@ pid_t spawn_self(const std::vector<std::string>& arguments, const fs::path& log)
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
-    ::execv(binary.c_str(), argv.data());
+    // /proc/self/exe is the image this process runs even if the file was rebuilt meanwhile.
+    ::execv("/proc/self/exe", argv.data());
     ::_exit(127);
   }
   ::close(fd);

@@ -445,8 +445,10 @@ Status BenchRun::start_validators() {
 Status BenchRun::refresh_nonces() {
   wait_mempool_empty(endpoint(0), 60);
   std::vector<std::uint64_t> nonces;
-  for (const auto& account : accounts_) {
-    auto nonce = next_nonce(endpoint(0), account.address);
+  for (std::size_t a = 0; a < accounts_.size(); ++a) {
+    // From the node the account submits to (submit_workload: account a → node a mod N), with what its
+    // mempool still holds: a phase that ended before its transactions committed leaves no nonce gap.
+    auto nonce = next_nonce(endpoint(a % options_.validators), accounts_[a].address, "pending_nonce");
     ONEBILL_TRY(nonce);
     nonces.push_back(*nonce);
   }
