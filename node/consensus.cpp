@@ -218,6 +218,12 @@ Json to_json(const SignState& state) {
   Json out = {{"height", state.height}, {"round", state.round}, {"step", step_name(state.step)}};
   if (state.locked_round) out["locked_round"] = *state.locked_round;
   if (state.locked_block) out["locked_block"] = ledger::hash_text(*state.locked_block);
+  if (state.locked_proposal) out["locked_proposal"] = to_json(*state.locked_proposal);
+  if (!state.lock_proof.empty()) {
+    Json proof = Json::array();
+    for (const auto& vote : state.lock_proof) proof.push_back(to_json(vote));
+    out["lock_proof"] = std::move(proof);
+  }
   if (state.proposal) out["proposal"] = to_json(*state.proposal);
   if (state.prevote) out["prevote"] = to_json(*state.prevote);
   if (state.precommit) out["precommit"] = to_json(*state.precommit);
@@ -226,8 +232,8 @@ Json to_json(const SignState& state) {
 
 Result<SignState> sign_state_from_json(const Json& json) {
   auto state = decode<SignState>("sign state", [&] {
-    expect_fields(json, {"height", "round", "step", "locked_round", "locked_block", "proposal", "prevote",
-                         "precommit"});
+    expect_fields(json, {"height", "round", "step", "locked_round", "locked_block", "locked_proposal",
+                         "lock_proof", "proposal", "prevote", "precommit"});
     SignState out;
     out.height = read_u64(json, "height");
     out.round = read_round(member(json, "round"), "round");
@@ -249,6 +255,27 @@ Result<SignState> sign_state_from_json(const Json& json) {
     auto vote = vote_from_json(json[key]);
     ONEBILL_TRY(vote);
     (std::string_view(key) == "prevote" ? state->prevote : state->precommit) = *vote;
+  }
+  if (json.contains("locked_proposal")) {
+    auto proposal = proposal_from_json(json["locked_proposal"]);
+    ONEBILL_TRY(proposal);
+    if (!state->locked_block || ledger::block_hash(proposal->block.header) != *state->locked_block ||
+        proposal->height != state->height)
+      return invalid("wrong-type", "sign state: the locked proposal does not carry the locked block");
+    state->locked_proposal = std::move(*proposal);
+  }
+  if (json.contains("lock_proof")) {
+    const Json& proof = json["lock_proof"];
+    if (!proof.is_array() || !state->locked_proposal)
+      return invalid("wrong-type", "sign state: lock_proof is not a list beside a locked proposal");
+    for (const auto& item : proof) {
+      auto vote = vote_from_json(item);
+      ONEBILL_TRY(vote);
+      if (vote->type != VoteType::prevote || vote->height != state->height ||
+          vote->round != *state->locked_round || vote->block != state->locked_block)
+        return invalid("wrong-type", "sign state: a lock_proof vote is not a prevote for the lock");
+      state->lock_proof.push_back(std::move(*vote));
+    }
   }
   return state;
 }
@@ -380,6 +407,8 @@ std::vector<Action> Engine::start(std::uint64_t height, std::vector<ledger::Vali
   awaiting_candidates_ = false;
   locked_round_.reset();
   locked_block_.reset();
+  locked_proposal_.reset();
+  lock_proof_.clear();
   valid_round_.reset();
   valid_proposal_.reset();
   valid_hash_.reset();
@@ -394,6 +423,16 @@ std::vector<Action> Engine::start(std::uint64_t height, std::vector<ledger::Vali
   // re-send them, and continue from the step after the last one signed (never signing it again).
   locked_round_ = sign_state_.locked_round;
   locked_block_ = sign_state_.locked_block;
+  if (sign_state_.locked_proposal && locked_round_) {
+    // The lock is also a valid value (validRound >= lockedRound): re-proposable, with its proof.
+    locked_proposal_ = sign_state_.locked_proposal;
+    lock_proof_ = sign_state_.lock_proof;
+    add_proposal(*locked_proposal_, *locked_block_);
+    for (const auto& vote : lock_proof_) add_vote(vote, out);
+    valid_round_ = locked_round_;
+    valid_proposal_ = locked_proposal_;
+    valid_hash_ = locked_block_;
+  }
   started_round_ = true;
   round_ = sign_state_.round;
   step_ = sign_state_.step;
@@ -694,6 +733,8 @@ void Engine::persist_and_broadcast(std::variant<Proposal, Vote> message, std::ve
   sign_state_.step = step;
   sign_state_.locked_round = locked_round_;
   sign_state_.locked_block = locked_block_;
+  sign_state_.locked_proposal = locked_proposal_;
+  sign_state_.lock_proof = lock_proof_;
   if (const auto* proposal = std::get_if<Proposal>(&message)) {
     sign_state_.proposal = *proposal;
   } else if (step == Step::prevote) {
@@ -890,6 +931,14 @@ bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
         if (step_ == Step::prevote) {
           locked_round_ = round_;
           locked_block_ = hash;
+          locked_proposal_ = proposal;
+          lock_proof_.clear();
+          for (const auto& [address, kept] : state.prevotes) {
+            (void)address;
+            for (const auto& vote : kept) {
+              if (vote.block == hash) lock_proof_.push_back(vote);
+            }
+          }
           sign_precommit(hash, out);
           step_ = Step::precommit;
         }

@@ -112,7 +112,13 @@ struct SignState {
   Step step = Step::propose;
   std::optional<std::uint32_t> locked_round;  // Alg.1 lockedRound at `height`
   std::optional<Hash32> locked_block;         // Alg.1 lockedValue (its hash)
-  std::optional<Proposal> proposal;           // own signed messages of (height, round)
+  // The locked block itself (the proposal that carried it) and the +2/3 prevotes of locked_round that
+  // proved it: after a crash the validator can still re-propose its lock (L14-15, validValue) and show
+  // the proof. Without them a restarted validator locked on a block no one else holds would propose
+  // only fresh blocks it cannot prevote, and two such validators of four stall the height forever.
+  std::optional<Proposal> locked_proposal;
+  std::vector<Vote> lock_proof;
+  std::optional<Proposal> proposal;  // own signed messages of (height, round)
   std::optional<Vote> prevote;
   std::optional<Vote> precommit;
 };
@@ -311,6 +317,8 @@ class Engine {
   std::optional<std::uint32_t> valid_round_;
   std::optional<Proposal> valid_proposal_;  // validValue, with the proposal that carried it
   std::optional<Hash32> valid_hash_;
+  std::optional<Proposal> locked_proposal_;  // with lock_proof_: see SignState
+  std::vector<Vote> lock_proof_;
   std::map<std::uint32_t, RoundState> rounds_;
   std::map<Address, std::uint32_t> highest_round_;  // L55, one entry per validator
   std::map<Hash32, Validity> validity_;

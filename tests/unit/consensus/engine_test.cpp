@@ -398,6 +398,70 @@ TEST_CASE("a restarted validator re-sends its signed messages and never signs be
   CHECK(restarted.step() == Step::precommit);
 }
 
+TEST_CASE("a validator restarted while locked re-proposes its locked block with the proof of lock (L14)") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
+  const std::size_t me = (proposer0 + 1) % 4;
+  cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
+  const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
+  const Hash32 first_hash = ledger::block_hash(first.block.header);
+  cluster.run(me, cluster.engines[me]->on_proposal(first, cluster.now));
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me)
+      cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash),
+                                                   cluster.now));
+  }
+  // Locked in round 0; the sign state keeps the block and its +2/3 prevotes, through JSON.
+  const SignState saved = cluster.records[me].persisted.back();
+  REQUIRE(saved.locked_proposal.has_value());
+  CHECK(ledger::block_hash(saved.locked_proposal->block.header) == first_hash);
+  CHECK(saved.lock_proof.size() == 3);  // the +2/3 seen when it locked
+  auto restored = sign_state_from_json(json::read(json::canonical(to_json(saved))).value());
+  REQUIRE(restored.ok());
+  REQUIRE(restored->locked_proposal.has_value());
+  CHECK(restored->lock_proof.size() == 3);
+  Json tampered = to_json(saved);
+  tampered["lock_proof"][0] = to_json(cluster.vote((me + 1) % 4, 1, 0, VoteType::prevote, std::nullopt));
+  CHECK(sign_state_from_json(tampered).problem().rule == "wrong-type");  // a proof for another value
+  // A crash: the engine's memory is gone; only the sign state is left.
+  cluster.engines[me] =
+      std::make_unique<Engine>(cluster.genesis.chain, cluster.keys[me], *cluster.apps[me], cluster.timeouts,
+                               *restored);
+  cluster.records[me] = NodeRecord{};
+  cluster.run(me, cluster.engines[me]->start(1, cluster.set(), cluster.now));
+  // Rounds end with nil precommits from the others until it is `me`'s turn to propose.
+  auto& engine = *cluster.engines[me];
+  while (engine.proposer_of(engine.round()) != cluster.keys[me].address()) {
+    const std::uint32_t round = engine.round();
+    REQUIRE(round < 8);
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i != me)
+        cluster.run(me, engine.on_vote(cluster.vote(i, 1, round, VoteType::precommit, std::nullopt),
+                                       cluster.now));
+    }
+    if (engine.round() == round) cluster.fire(me, Step::precommit);
+    REQUIRE(engine.round() == round + 1);
+  }
+  std::optional<Proposal> proposed;
+  for (const auto& message : cluster.records[me].sent) {
+    if (const auto* proposal = std::get_if<Proposal>(&message); proposal && proposal->round == engine.round())
+      proposed = *proposal;
+  }
+  REQUIRE(proposed.has_value());
+  CHECK(ledger::block_hash(proposed->block.header) == first_hash);  // validValue, not a fresh block
+  CHECK(proposed->pol_round == 0u);
+  // And the proof goes out with it, for peers that never saw round 0's prevotes.
+  std::size_t proof_sent = 0;
+  for (const auto& action : engine.rebroadcast()) {
+    const auto* broadcast = std::get_if<Broadcast>(&action);
+    const auto* vote = broadcast ? std::get_if<Vote>(&broadcast->message) : nullptr;
+    if (vote && vote->round == 0 && vote->type == VoteType::prevote && vote->block == first_hash) ++proof_sent;
+  }
+  CHECK(proof_sent >= 3);
+}
+
 TEST_CASE("votes, proposals and the sign state round-trip through JSON; hostile input is refused") {
   Cluster cluster({1});
   cluster.apps[0]->pool.push_back(cluster.issue(0));
