@@ -107,6 +107,22 @@ Json to_json(const Block& block) {
   return {{"header", to_json(block.header)}, {"transactions", std::move(transactions)}};
 }
 
+std::string block_jcs(const Block& block) {
+  std::size_t size = 64;
+  for (const auto& text : block.transactions) size += text.size() + 1;
+  std::string out;
+  out.reserve(size + 512);
+  out += "{\"header\":";  // JCS member order: "header" < "transactions"
+  out += header_jcs(block.header);
+  out += ",\"transactions\":[";
+  for (std::size_t i = 0; i < block.transactions.size(); ++i) {
+    if (i > 0) out += ',';
+    out += block.transactions[i];  // wire text: JCS already (wire_text, block_from_json)
+  }
+  out += "]}";
+  return out;
+}
+
 Result<Block> block_from_json(const Json& json) {
   if (!json.is_object() || !json.contains("header") || !json.contains("transactions") ||
       !json["transactions"].is_array()) {
@@ -261,7 +277,8 @@ Hash32 next_state_root(const Hash32& previous, const WriteSet& writes) {
 
 // ---- Execution ----
 
-Result<ExecutedBlock> execute_block(const Store& store, const Block& block) {
+Result<ExecutedBlock> execute_block(const Store& store, const Block& block,
+                                    const SignerVerified& already_verified) {
   Ledger ledger(store);
   auto head = ledger.head();
   ONEBILL_TRY(head);
@@ -286,16 +303,19 @@ Result<ExecutedBlock> execute_block(const Store& store, const Block& block) {
   ExecutedBlock executed;
   Overlay overlay(store);
   for (std::size_t i = 0; i < block.transactions.size(); ++i) {
-    const std::string prefix = "transaction " + std::to_string(i) + ": ";
+    const auto prefix = [i] { return "transaction " + std::to_string(i) + ": "; };  // refusals only
     auto transaction = parse_transaction(block.transactions[i], *chain);
-    if (!transaction) return invalid(transaction.problem().rule, prefix + transaction.problem().detail);
-    Status signer = verify_signer(*transaction);
-    if (!signer) return invalid(signer.problem().rule, prefix + signer.problem().detail);
+    if (!transaction) return invalid(transaction.problem().rule, prefix() + transaction.problem().detail);
+    if (!already_verified || !already_verified(*transaction)) {
+      Status signer = verify_signer(*transaction);
+      if (!signer) return invalid(signer.problem().rule, prefix() + signer.problem().detail);
+    }
     const BlockContext context{header.height, header.time_ms, *chain, static_cast<std::uint32_t>(i)};
     Status applied = apply(*transaction, overlay, context);
     if (!applied)
-      return Problem{applied.problem().rule, prefix + applied.problem().detail, applied.problem().kind};
+      return Problem{applied.problem().rule, prefix() + applied.problem().detail, applied.problem().kind};
     executed.transaction_ids.push_back(transaction->id);
+    executed.senders.push_back(transaction->from);
   }
   if (header.tx_root != tx_root(executed.transaction_ids)) return bad_block("tx_root does not match");
   auto next = Ledger(overlay).validators();
@@ -339,6 +359,7 @@ Status BlockBuilder::add(const Transaction& transaction) {
   ONEBILL_TRY(apply(transaction, overlay_, context_));
   transactions_.push_back(wire_text(transaction));
   ids_.push_back(transaction.id);
+  senders_.push_back(transaction.from);
   return {};
 }
 
@@ -349,6 +370,7 @@ Result<std::pair<Block, ExecutedBlock>> BlockBuilder::finish(const Address& prop
   executed.writes = overlay_.writes();
   executed.state_root = next_state_root(head_.state_root, executed.writes);
   executed.transaction_ids = ids_;
+  executed.senders = senders_;
   executed.next_validators = *next;
   Block block;
   block.header.chain = context_.chain;
@@ -374,11 +396,14 @@ WriteBatch commit_batch(const ExecutedBlock& executed, const Block& block, const
     ONEBILL_ASSERT(keys::is_state_key(key));
     batch.entries.push_back({key, value});
   }
-  batch.put(keys::block_key(height), json::canonical(to_json(block)));
+  batch.put(keys::block_key(height), block_jcs(block));
   batch.put(keys::commit_key(height), json::canonical(to_json(commit)));
+  // The sender beside the location: a transaction's status then needs no parse of its whole block.
+  const bool with_senders = executed.senders.size() == executed.transaction_ids.size();
   for (std::size_t i = 0; i < executed.transaction_ids.size(); ++i) {
-    batch.put(keys::tx_key(executed.transaction_ids[i]),
-              json::canonical(Json{{"height", height}, {"index", i}}));
+    Json location{{"height", height}, {"index", i}};
+    if (with_senders) location["from"] = address_text(executed.senders[i]);
+    batch.put(keys::tx_key(executed.transaction_ids[i]), json::canonical(location));
   }
   Json next_set = Json::array();
   for (const auto& validator : executed.next_validators) next_set.push_back(to_json(validator));

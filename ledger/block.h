@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -118,6 +119,7 @@ struct ExecutedBlock {
   WriteSet writes;  // state, history, indexes, nonces (W)
   Hash32 state_root{};
   std::vector<Hash32> transaction_ids;  // in block order
+  std::vector<Address> senders;         // each transaction's `from`, in block order (the index names it)
   std::vector<Validator> next_validators;
 };
 
@@ -125,7 +127,12 @@ struct ExecutedBlock {
 // head's block hash, time_ms above the head's, chain, every transaction parses, is signed by `from`
 // and applies, and tx_root, state_root, validators_hash, next_validators_hash match. Problems:
 // "invalid-block" (the detail says which), or the transaction's own problem prefixed with its index.
-Result<ExecutedBlock> execute_block(const Store& store, const Block& block);
+// `already_verified`, when given, names transactions whose signer this node recovered before (on
+// admission): it is called with each parsed transaction and answers true only when that very
+// signature was verified for that id; their recovery is skipped (a block from a peer is verified once).
+using SignerVerified = std::function<bool(const Transaction&)>;
+Result<ExecutedBlock> execute_block(const Store& store, const Block& block,
+                                    const SignerVerified& already_verified = {});
 
 // Builds the next block from candidate transactions (the proposer's side of execute_block).
 class BlockBuilder {
@@ -156,10 +163,15 @@ class BlockBuilder {
   Overlay overlay_;
   std::vector<std::string> transactions_;
   std::vector<Hash32> ids_;
+  std::vector<Address> senders_;
 };
 
 // The one write batch of a committed block: its state writes, the block (B/), the commit (C/), the
 // transaction index (T/), the next validator set (V/height+1) and the head (H). Write it with sync.
 WriteBatch commit_batch(const ExecutedBlock& executed, const Block& block, const Commit& commit);
+
+// JCS of to_json(block), built from the header's JCS and the transactions' wire texts (already JCS)
+// without a DOM: what the store keeps under B/ and what peers receive.
+std::string block_jcs(const Block& block);
 
 }  // namespace onebill::ledger

@@ -267,7 +267,14 @@ Result<std::optional<TxLocation>> Ledger::tx_location(const Hash32& id) const {
             !json["height"].is_number_unsigned() || !json["index"].is_number_unsigned()) {
           return corrupt("transaction index entry");
         }
-        return TxLocation{json["height"].get<std::uint64_t>(), json["index"].get<std::uint32_t>()};
+        TxLocation location{json["height"].get<std::uint64_t>(), json["index"].get<std::uint32_t>(), {}};
+        if (json.contains("from")) {
+          if (!json["from"].is_string()) return corrupt("transaction index entry");
+          auto sender = Address::parse(json["from"].get_ref<const std::string&>());
+          if (!sender) return corrupt("transaction index entry");
+          location.sender = *sender;
+        }
+        return location;
       });
 }
 

@@ -52,6 +52,7 @@ struct PartyEvent {
 struct TxLocation {
   std::uint64_t height = 0;
   std::uint32_t index = 0;
+  std::optional<Address> sender;  // the transaction's `from` (absent in entries written before it was kept)
 };
 
 class Ledger {

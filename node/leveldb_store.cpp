@@ -32,6 +32,7 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::open(const std::string& dire
   db_options.block_cache = store->cache_.get();
   db_options.filter_policy = store->filter_.get();
   db_options.write_buffer_size = options.write_buffer_bytes;
+  db_options.max_file_size = options.max_file_bytes;
   leveldb::DB* db = nullptr;
   const leveldb::Status status = leveldb::DB::Open(db_options, directory, &db);
   if (!status.ok()) return storage_fault("cannot open the database at " + directory, status);

@@ -18,9 +18,12 @@ namespace onebill::node {
 
 struct LevelDbOptions {
   bool create_if_missing = true;
-  std::size_t block_cache_bytes = 32 * 1024 * 1024;
+  std::size_t block_cache_bytes = 64 * 1024 * 1024;
   int bloom_bits_per_key = 10;
-  std::size_t write_buffer_bytes = 8 * 1024 * 1024;
+  // A block writes up to about 2 MiB (its text and its state writes): a larger memtable and larger
+  // tables mean fewer flushes and compactions under load. Fixed sizes: memory stays bounded.
+  std::size_t write_buffer_bytes = 64 * 1024 * 1024;
+  std::size_t max_file_bytes = 16 * 1024 * 1024;
 };
 
 class LevelDbStore final : public ledger::Store {

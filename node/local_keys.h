@@ -1,7 +1,9 @@
 // Node-local keys of the store (beside ledger/keys.h's state and chain keys): the node's own records,
 // never part of a block's writes, of the state root or of a replay (node/replay skips them).
 //
-//   _/sign_state -> consensus::SignState JSON (written with sync before the message it covers leaves)
+//   _/sign_state -> consensus::SignState JSON without its proposal (durable before the message it
+//                   covers leaves)
+//   _/sign_proposal -> consensus::Proposal JSON: the sign state's own proposal when of its (height, round)
 //   _/evidence/ + u64be(height) + u32be(round) + type(1: prevote, 2: precommit) + validator(20)
 //                -> consensus::Evidence JSON
 #pragma once
@@ -12,6 +14,9 @@ namespace onebill::node {
 
 inline constexpr std::string_view local_prefix = "_/";
 inline constexpr std::string_view sign_state_key = "_/sign_state";
+// The own proposal of the sign state, kept apart so that the votes after it do not rewrite it (a block
+// of up to 1 MiB): it belongs to the sign state of the same (height, round) only.
+inline constexpr std::string_view sign_proposal_key = "_/sign_proposal";
 inline constexpr std::string_view evidence_prefix = "_/evidence/";
 
 }  // namespace onebill::node

@@ -1,11 +1,75 @@
 #include "node/mempool.h"
 
+#include "ledger/keys.h"
+
 namespace onebill::node {
+
+// The committed store seen through a recorder: the keys an application of transactions read and the
+// prefixes it scanned, so that a later commit can tell whether it could change their outcome.
+class Mempool::RecordingStore final : public ledger::Store {
+ public:
+  RecordingStore(const ledger::Store& base, ReadSet& reads) : base_(base), reads_(reads) {}
+  Result<std::optional<std::string>> get(std::string_view key) const override {
+    if (!ledger::keys::is_state_key(key))
+      reads_.context_dependent = true;  // chain records change every block
+    if (reads_.keys.find(key) == reads_.keys.end()) reads_.keys.emplace(key);
+    return base_.get(key);
+  }
+  Status scan(std::string_view prefix, std::string_view from,
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override {
+    if (!ledger::keys::is_state_key(prefix)) reads_.context_dependent = true;
+    reads_.scans.emplace_back(std::string(prefix), std::string(from));
+    return base_.scan(prefix, from, visit);
+  }
+  Status write(const ledger::WriteBatch&, bool) override {
+    ONEBILL_ASSERT(false && "the mempool never writes the committed store");
+    return {};
+  }
+
+ private:
+  const ledger::Store& base_;
+  ReadSet& reads_;
+};
+
+struct Mempool::PendingState {
+  PendingState(const ledger::Store& committed_store, std::uint64_t built_at)
+      : committed(&committed_store),
+        recording(committed_store, reads),
+        overlay(recording),
+        generation(built_at) {}
+  const ledger::Store* committed;
+  ReadSet reads;
+  RecordingStore recording;  // over the committed store, noting into `reads`
+  ledger::Overlay overlay;   // over `recording`: the queue's writes
+  std::uint64_t generation = 0;
+};
+
+namespace {
+
+// Whether a transaction's outcome may change with the block's height or time alone.
+bool depends_on_context(const ledger::Transaction& transaction) {
+  return transaction.expires_ms.has_value() || transaction.type.starts_with("gov.");
+}
+
+}  // namespace
+
+bool Mempool::touches(const ReadSet& reads, const ledger::WriteSet& written) {
+  for (const auto& key : reads.keys) {
+    if (written.find(key) != written.end()) return true;
+  }
+  for (const auto& [prefix, from] : reads.scans) {
+    const auto next = written.lower_bound(std::max(prefix, from));
+    if (next != written.end() && next->first.starts_with(prefix)) return true;
+  }
+  return false;
+}
 
 Mempool::Mempool(MempoolOptions options) : options_(options) {
   ONEBILL_ASSERT(options_.max_transactions > 0);
   ONEBILL_ASSERT(options_.max_per_sender > 0);
 }
+
+Mempool::~Mempool() = default;
 
 Result<Admission> Mempool::admit(const ledger::Transaction& transaction, const ledger::Store& committed,
                                  const ledger::BlockContext& next_block) {
@@ -25,22 +89,40 @@ Result<Admission> Mempool::admit(const ledger::Transaction& transaction, const l
     return refuse(invalid("mempool-full", "The mempool holds " + std::to_string(by_id_.size()) +
                                               " transactions; retry later."));
   }
-  // The pending state: committed state plus this sender's pending transactions in nonce order.
-  ledger::Overlay pending(committed);
-  if (sender != senders_.end()) {
-    for (const auto& [nonce, entry] : sender->second) {
-      const Status applied = ledger::apply(entry.transaction, pending, next_block);
+  // The pending state: committed state plus this sender's pending transactions in nonce order, kept
+  // between admissions while no commit changed what it read.
+  auto cached = pending_.find(transaction.from);
+  if (cached != pending_.end() && (cached->second->generation != generation_ || sender == senders_.end() ||
+                                   cached->second->committed != &committed)) {
+    pending_.erase(cached);
+    cached = pending_.end();
+  }
+  if (cached == pending_.end()) {
+    std::unique_ptr<PendingState> state;
+    if (sender != senders_.end()) {
+      std::optional<std::pair<std::uint64_t, Problem>> broken;
+      state = replay_locked(sender->second, committed, next_block, broken);
       // A pending transaction that no longer applies is evicted after the next commit; until then
       // the new one cannot be judged on a consistent state.
-      if (!applied) {
+      if (broken) {
         return refuse(invalid("nonce-gap", "An earlier pending transaction of the sender (nonce " +
-                                               std::to_string(nonce) +
-                                               ") no longer applies: " + applied.problem().rule + "."));
+                                               std::to_string(broken->first) +
+                                               ") no longer applies: " + broken->second.rule + "."));
       }
+    } else {
+      state = std::make_unique<PendingState>(committed, generation_);
     }
+    cached = pending_.emplace(transaction.from, std::move(state)).first;
   }
-  const Status applied = ledger::apply(transaction, pending, next_block);
-  if (!applied) return refuse(applied.problem());
+  PendingState& state = *cached->second;
+  ledger::Overlay attempt(state.overlay);  // a child: dropped on refusal, merged on success
+  const Status applied = ledger::apply(transaction, attempt, next_block);
+  if (!applied) {
+    if (sender == senders_.end()) pending_.erase(cached);  // no queue: no pending state to keep
+    return refuse(applied.problem());
+  }
+  attempt.merge_into(state.overlay);
+  state.reads.context_dependent = state.reads.context_dependent || depends_on_context(transaction);
 
   const std::uint64_t arrival = next_arrival_++;
   senders_[transaction.from].emplace(transaction.nonce, Entry{transaction, arrival});
@@ -64,37 +146,61 @@ std::vector<ledger::Transaction> Mempool::candidates(std::size_t max) const {
 
 void Mempool::remove_committed(const std::vector<Hash32>& committed_ids) {
   std::lock_guard lock(mutex_);
+  ++generation_;  // the committed store changed: every pending state waits for the re-check
   for (const Hash32& id : committed_ids) {
     const auto found = by_id_.find(id);
     if (found == by_id_.end()) continue;
     const auto [sender, nonce] = found->second;
+    pending_.erase(sender);  // it holds the committed transaction's writes over a store that has them
     remove_locked(sender, nonce);
   }
   ONEBILL_ASSERT(by_id_.size() == by_arrival_.size());
 }
 
-std::vector<Refusal> Mempool::recheck(const ledger::Store& committed,
-                                      const ledger::BlockContext& next_block) {
+std::unique_ptr<Mempool::PendingState> Mempool::replay_locked(
+    const SenderQueue& queue, const ledger::Store& committed, const ledger::BlockContext& next_block,
+    std::optional<std::pair<std::uint64_t, Problem>>& broken) const {
+  auto state = std::make_unique<PendingState>(committed, generation_);
+  for (const auto& [nonce, entry] : queue) {
+    state->reads.context_dependent = state->reads.context_dependent || depends_on_context(entry.transaction);
+    const Status applied = ledger::apply(entry.transaction, state->overlay, next_block);
+    if (!applied) {  // apply leaves the state as it was: the state of the queue before `nonce`
+      broken.emplace(nonce, applied.problem());
+      break;
+    }
+  }
+  return state;
+}
+
+std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
+                                      const ledger::WriteSet* written) {
   std::lock_guard lock(mutex_);
   std::vector<Refusal> evicted;
   std::vector<Address> senders;
   senders.reserve(senders_.size());
-  for (const auto& [sender, queue] : senders_) senders.push_back(sender);
-  for (const Address& sender : senders) {
-    ledger::Overlay pending(committed);
-    std::optional<std::pair<std::uint64_t, Problem>> broken;
-    for (const auto& [nonce, entry] : senders_.at(sender)) {
-      const Status applied = ledger::apply(entry.transaction, pending, next_block);
-      if (!applied) {
-        broken.emplace(nonce, applied.problem());
-        break;
-      }
+  for (const auto& [sender, queue] : senders_) {
+    const auto cached = pending_.find(sender);
+    const bool unchanged = written != nullptr && cached != pending_.end() &&
+                           !cached->second->reads.context_dependent &&
+                           !touches(cached->second->reads, *written);
+    if (unchanged) {
+      cached->second->generation = generation_;  // the commit wrote nothing it read: still its state
+    } else {
+      senders.push_back(sender);
     }
+  }
+  for (const Address& sender : senders) {
+    std::optional<std::pair<std::uint64_t, Problem>> broken;
+    auto state = replay_locked(senders_.at(sender), committed, next_block, broken);
     if (broken) {
       auto more = evict_from_locked(sender, broken->first, broken->second);
       evicted.insert(evicted.end(), more.begin(), more.end());
     }
+    // The state of what is left of the queue (its reads a superset when some were evicted: still a
+    // sound trigger for the next re-check).
+    if (senders_.contains(sender)) pending_[sender] = std::move(state);
   }
+  ONEBILL_ASSERT(pending_.size() <= senders_.size());
   ONEBILL_ASSERT(by_id_.size() == by_arrival_.size());
   return evicted;
 }
@@ -116,6 +222,7 @@ std::vector<Refusal> Mempool::evict_from_locked(const Address& sender, std::uint
   for (auto it = queue->second.lower_bound(from_nonce); it != queue->second.end(); ++it) {
     doomed.emplace_back(it->first, it->second.transaction.id);
   }
+  pending_.erase(sender);  // it holds the evicted transactions' writes
   for (const auto& [nonce, id] : doomed) {
     Problem cause = nonce == from_nonce ? problem
                                         : invalid("evicted", "An earlier transaction of the sender (nonce " +
@@ -137,7 +244,10 @@ void Mempool::remove_locked(const Address& sender, std::uint64_t nonce) {
   by_arrival_.erase(entry->second.arrival);
   by_id_.erase(entry->second.transaction.id);
   queue->second.erase(entry);
-  if (queue->second.empty()) senders_.erase(queue);
+  if (queue->second.empty()) {
+    senders_.erase(queue);
+    pending_.erase(sender);
+  }
 }
 
 void Mempool::log_locked(Refusal refusal) {
@@ -155,6 +265,14 @@ void Mempool::log_locked(Refusal refusal) {
 bool Mempool::contains(const Hash32& id) const {
   std::lock_guard lock(mutex_);
   return by_id_.contains(id);
+}
+
+bool Mempool::holds_verified(const Hash32& id, const Signature& sig) const {
+  std::lock_guard lock(mutex_);
+  const auto found = by_id_.find(id);
+  if (found == by_id_.end()) return false;
+  const Entry& entry = senders_.at(found->second.first).at(found->second.second);
+  return entry.transaction.sig == sig;
 }
 
 std::size_t Mempool::size() const {

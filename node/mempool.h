@@ -15,8 +15,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,10 +49,14 @@ enum class Admission { admitted, already_pending };
 class Mempool {
  public:
   explicit Mempool(MempoolOptions options = {});
+  ~Mempool();
+  Mempool(const Mempool&) = delete;
+  Mempool& operator=(const Mempool&) = delete;
 
   // Admits `transaction` (parsed; verify_signer passed) if it applies on the pending state over
-  // `committed`, in the next block's context. A transaction already pending answers already_pending.
-  // A refusal is returned and also logged (stage "admission").
+  // `committed`, in the next block's context. The committed store may change only between
+  // remove_committed and recheck (a block's commit), and is the same store at every call. A transaction
+  // already pending answers already_pending. A refusal is returned and also logged (stage "admission").
   Result<Admission> admit(const ledger::Transaction& transaction, const ledger::Store& committed,
                           const ledger::BlockContext& next_block);
 
@@ -61,13 +67,20 @@ class Mempool {
   void remove_committed(const std::vector<Hash32>& committed_ids);
   // Re-checks every pending transaction on the committed state (each sender's in nonce order); evicts
   // what no longer applies with its sender's later nonces. Returns the evictions (also logged, stage
-  // "execution").
-  std::vector<Refusal> recheck(const ledger::Store& committed, const ledger::BlockContext& next_block);
+  // "execution"). With `written` (the state writes of the block just committed), a sender whose
+  // transactions read none of those keys when last applied, and whose outcome depends on no block
+  // height or time (no expires_ms, no governance), is not re-applied: its outcome cannot have changed,
+  // since apply is a pure function of what it reads and of the block context.
+  std::vector<Refusal> recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
+                               const ledger::WriteSet* written = nullptr);
 
   // Evicts a transaction a proposal refused, with its sender's later nonces. Returns the evictions.
   std::vector<Refusal> evict(const Hash32& id, const Problem& problem);
 
   bool contains(const Hash32& id) const;
+  // True when the transaction `id` is pending with exactly this signature: its signer was recovered on
+  // admission (the id covers the signing text, `from` included), so a block holding it need not again.
+  bool holds_verified(const Hash32& id, const Signature& sig) const;
   std::size_t size() const;
   bool empty() const { return size() == 0; }
   // The nonce after this sender's last pending transaction; nullopt when it has none pending.
@@ -87,6 +100,24 @@ class Mempool {
     std::uint64_t arrival = 0;
   };
   using SenderQueue = std::map<std::uint64_t, Entry>;  // nonce -> entry
+  // What a sender's queue read of the committed state when applied (admission, recheck).
+  struct ReadSet {
+    std::set<std::string, std::less<>> keys;
+    std::vector<std::pair<std::string, std::string>> scans;  // (prefix, from)
+    bool context_dependent = false;  // expires_ms, governance, or a read outside the state keys
+  };
+  class RecordingStore;
+  // A sender's pending state: its queue applied in nonce order on the committed state, and what that
+  // read. Admission applies a new transaction on it instead of re-applying the whole queue. Valid while
+  // `generation` is the pool's: set when built or when a re-check found the last commit wrote nothing
+  // it read; a commit, an eviction or a removal of the sender's transactions drops it.
+  struct PendingState;
+  static bool touches(const ReadSet& reads, const ledger::WriteSet& written);
+  // Applies the sender's queue on a fresh pending state; on the first refusal, returns its nonce and
+  // problem with the state of the queue before it.
+  std::unique_ptr<PendingState> replay_locked(const SenderQueue& queue, const ledger::Store& committed,
+                                              const ledger::BlockContext& next_block,
+                                              std::optional<std::pair<std::uint64_t, Problem>>& broken) const;
 
   // Removes nonces >= from_nonce of one sender; the first gets `problem`, the later "evicted".
   std::vector<Refusal> evict_from_locked(const Address& sender, std::uint64_t from_nonce,
@@ -97,6 +128,8 @@ class Mempool {
   MempoolOptions options_;
   mutable std::mutex mutex_;
   std::map<Address, SenderQueue> senders_;
+  std::map<Address, std::unique_ptr<PendingState>> pending_;  // at most one per sender in senders_
+  std::uint64_t generation_ = 0;                              // bumped by every remove_committed
   std::map<Hash32, std::pair<Address, std::uint64_t>> by_id_;
   std::map<std::uint64_t, Hash32> by_arrival_;
   std::uint64_t next_arrival_ = 0;

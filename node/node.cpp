@@ -102,6 +102,18 @@ Result<std::unique_ptr<Node>> Node::open(std::unique_ptr<ledger::Store> store, c
     auto state = consensus::sign_state_from_json(*parsed);
     if (!state) return storage_problem("the saved sign state is damaged: " + state.problem().detail);
     restored = std::move(*state);
+    // The proposal is stored apart (sign_proposal_key); it is this state's when of its (height, round).
+    auto saved_proposal = store->get(sign_proposal_key);
+    ONEBILL_TRY(saved_proposal);
+    if (saved_proposal->has_value() && !restored.proposal) {
+      auto proposal_json = json::read(**saved_proposal);
+      if (!proposal_json)
+        return storage_problem("the saved proposal is damaged: " + proposal_json.problem().detail);
+      auto proposal = consensus::proposal_from_json(*proposal_json);
+      if (!proposal) return storage_problem("the saved proposal is damaged: " + proposal.problem().detail);
+      if (proposal->height == restored.height && proposal->round == restored.round)
+        restored.proposal = std::move(*proposal);
+    }
   }
   std::unique_ptr<Node> node(new Node(std::move(store), genesis, std::move(identity), **head, options));
   node->engine_ = std::make_unique<consensus::Engine>(
@@ -126,6 +138,16 @@ class Node::EngineApp final : public consensus::Application {
       }
     }
     node_.notify_outcomes();
+  }
+  // A proposal from a peer: the transactions this node admitted had their signer recovered then, so
+  // only the others are recovered now (DESIGN §5: recovered once per transaction).
+  Result<ledger::ExecutedBlock> execute(const ledger::Block& block) override {
+    auto executed = ledger::execute_block(committed(), block, [this](const ledger::Transaction& transaction) {
+      return node_.mempool_.holds_verified(transaction.id, transaction.sig);
+    });
+    ONEBILL_TRY(executed);
+    ONEBILL_ASSERT(executed->state_root == block.header.state_root);
+    return executed;
   }
 
  private:
@@ -285,7 +307,8 @@ Status Node::apply_synced_locked(const Address& from, const GossipBlock& synced,
                      executed.problem().rule, executed.problem().detail);
     return {};
   }
-  ONEBILL_TRY(commit_decided_locked(consensus::Decide{synced.block, std::move(*executed), synced.commit}));
+  ONEBILL_TRY(commit_decided_locked(consensus::Decide{synced.block, std::move(*executed), synced.commit},
+                                    std::nullopt));
   sync_.requested_at = std::chrono::steady_clock::now();  // progress: the peer is delivering
   return {};
 }
@@ -356,11 +379,17 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
 }
 
 void Node::wake_for_candidates() {
+  // A full block waits for no interval: the transactions arriving meanwhile could not join it anyway.
+  const bool full = mempool_.size() >= limits::max_batch_transactions;
+  bool notify = false;
   {
     std::lock_guard lock(wake_mutex_);
+    // Only news wakes the consensus thread: not one wake-up per admitted transaction.
+    notify = !work_pending_ || (full && !full_block_pending_);
     work_pending_ = true;
+    full_block_pending_ = full_block_pending_ || full;
   }
-  wake_.notify_all();
+  if (notify) wake_.notify_all();
 }
 
 Result<TxStatus> Node::tx_status(const Hash32& id) const {
@@ -377,11 +406,14 @@ Result<TxStatus> Node::tx_status(const Hash32& id) const {
     status.height = (*location)->height;
     status.index = (*location)->index;
     status.block_hash = (*commit)->block_hash;
-    auto block = ledger.block(status.height);
-    ONEBILL_TRY(block);
-    if (block->has_value() && status.index < (*block)->transactions.size()) {
-      auto committed = ledger::parse_transaction((*block)->transactions[status.index], genesis_.chain);
-      if (committed) status.sender = committed->from;
+    status.sender = (*location)->sender;
+    if (!status.sender) {  // an index entry written before the sender was kept beside it
+      auto block = ledger.block(status.height);
+      ONEBILL_TRY(block);
+      if (block->has_value() && status.index < (*block)->transactions.size()) {
+        auto committed = ledger::parse_transaction((*block)->transactions[status.index], genesis_.chain);
+        if (committed) status.sender = committed->from;
+      }
     }
     return status;
   }
@@ -473,21 +505,23 @@ Result<std::optional<std::uint64_t>> Node::produce_block(std::uint64_t time_ms) 
 Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint64_t now_ms) {
   std::deque<consensus::Action> queue(std::make_move_iterator(actions.begin()),
                                       std::make_move_iterator(actions.end()));
+  // Persist before send (DESIGN §5): a signed message must be durable before it LEAVES this process.
+  // So the latest sign state waits until a message goes to peers, the block's commit (whose one synced
+  // batch carries it) or the end of these actions, whichever comes first. A single validator sends
+  // nothing: its proposal, prevote and precommit reach the disk with the block, one sync per block.
+  std::optional<consensus::SignState> unsynced;
   while (!queue.empty()) {
     consensus::Action action = std::move(queue.front());
     queue.pop_front();
     if (auto* persist = std::get_if<consensus::Persist>(&action)) {
-      // Durable before the message leaves: a restarted validator never signs below it.
-      ledger::WriteBatch batch;
-      batch.put(std::string(sign_state_key), json::canonical(consensus::to_json(persist->state)));
-      const Status written = store_->write(batch, true);
-      if (!written) {
-        failed_.store(true);
-        return written;
-      }
+      unsynced = std::move(persist->state);
     } else if (auto* broadcast = std::get_if<consensus::Broadcast>(&action)) {
       // The engine counts its own messages itself; peers get them by gossip.
       if (broadcast_) {
+        if (unsynced) {
+          ONEBILL_TRY(persist_sign_state_locked(std::move(*unsynced)));
+          unsynced.reset();
+        }
         std::visit([&](const auto& message) { broadcast_(gossip_text(message)); }, broadcast->message);
       }
     } else if (auto* schedule = std::get_if<consensus::Schedule>(&action)) {
@@ -495,7 +529,8 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
       timers_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(schedule->delay_ms),
                       schedule->timeout);
     } else if (auto* decide = std::get_if<consensus::Decide>(&action)) {
-      ONEBILL_TRY(commit_decided_locked(*decide));
+      ONEBILL_TRY(commit_decided_locked(*decide, std::move(unsynced)));
+      unsynced.reset();
       {
         std::lock_guard lock(wake_mutex_);  // lock order: engine_mutex_, then wake_mutex_
         last_decide_ = std::chrono::steady_clock::now();
@@ -522,20 +557,56 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
       ONEBILL_TRY(store_->write(batch, false));
     }
   }
+  if (unsynced) ONEBILL_TRY(persist_sign_state_locked(std::move(*unsynced)));
   return {};
 }
 
-Status Node::commit_decided_locked(const consensus::Decide& decide) {
+void Node::add_sign_state_locked(ledger::WriteBatch& batch, consensus::SignState state, bool decided) {
+  std::optional<consensus::Proposal> proposal = std::move(state.proposal);
+  state.proposal.reset();
+  batch.put(std::string(sign_state_key), json::canonical(consensus::to_json(state)));
+  // The proposal (up to a 1 MiB block) is written once per (height, round), not again with each vote;
+  // and not at all with the commit of its own height: a restarted engine re-sends nothing of a decided
+  // height.
+  if (!proposal || decided) return;
+  const auto signed_at = std::make_pair(state.height, state.round);
+  if (persisted_proposal_ == signed_at) return;
+  ONEBILL_ASSERT(proposal->height == state.height && proposal->round == state.round);
+  batch.put(std::string(sign_proposal_key), json::canonical(consensus::to_json(*proposal)));
+  persisted_proposal_ = signed_at;
+}
+
+Status Node::persist_sign_state_locked(consensus::SignState state) {
+  ledger::WriteBatch batch;
+  add_sign_state_locked(batch, std::move(state), false);
+  const Status written = store_->write(batch, true);
+  if (!written) failed_.store(true);
+  return written;
+}
+
+Status Node::commit_decided_locked(const consensus::Decide& decide,
+                                   std::optional<consensus::SignState> sign_state) {
   const std::uint64_t height = decide.block.header.height;
   auto signing_set = ledger::Ledger(*store_).validator_set(height);
   if (!signing_set || !signing_set->has_value()) {
     failed_.store(true);
     return storage_problem("the validator set of height " + std::to_string(height) + " is missing");
   }
+  // What node::commit checks and writes, with the sign state not yet durable in the same batch. The
+  // batch is encoded before the lock: readers wait only for the write.
+  ONEBILL_ASSERT(decide.commit.height == height);
+  ONEBILL_ASSERT(decide.commit.block_hash == ledger::block_hash(decide.block.header));
+  const Status own_commit = ledger::verify_commit(genesis_.chain, decide.commit, **signing_set);
+  ONEBILL_ASSERT(own_commit.ok());  // precommits the engine counted (or a synced block's, verified)
+  ledger::WriteBatch batch = ledger::commit_batch(decide.executed, decide.block, decide.commit);
+  if (sign_state) {
+    ONEBILL_ASSERT(sign_state->height <= height);
+    add_sign_state_locked(batch, std::move(*sign_state), true);
+  }
   // Commit: one synced batch; the committed transactions leave the mempool under the same lock.
   {
     std::unique_lock lock(store_mutex_);
-    const Status written = commit(*store_, decide.block, decide.executed, decide.commit, **signing_set);
+    const Status written = store_->write(batch, true);
     if (!written) {
       spdlog::critical("cannot commit block {}: {}", height, written.problem().detail);
       failed_.store(true);
@@ -551,7 +622,7 @@ Status Node::commit_decided_locked(const consensus::Decide& decide) {
   // Re-check what is left against the new state; evict what no longer applies.
   {
     std::shared_lock lock(store_mutex_);
-    for (const auto& evicted : mempool_.recheck(*store_, next_context_locked())) {
+    for (const auto& evicted : mempool_.recheck(*store_, next_context_locked(), &decide.executed.writes)) {
       spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule,
                    evicted.problem.detail);
     }
@@ -575,7 +646,8 @@ void Node::run_consensus() {
     // the last commit (transactions arriving meanwhile join the block).
     Clock::time_point candidates_at = Clock::time_point::max();
     // While syncing, the pending work waits: the engine would start rounds at a height long decided.
-    if (work_pending_ && !syncing_.load()) candidates_at = last_decide_ + interval;
+    if (work_pending_ && !syncing_.load())
+      candidates_at = last_decide_ + (full_block_pending_ ? Clock::duration{} : interval);
     const Clock::time_point timer_at = timers_.empty() ? Clock::time_point::max() : timers_.begin()->first;
     const Clock::time_point rebroadcast_at =
         broadcast_ ? last_rebroadcast + rebroadcast_interval : Clock::time_point::max();
@@ -598,7 +670,10 @@ void Node::run_consensus() {
       timers_.erase(timers_.begin());
     }
     const bool candidates = work_pending_ && candidates_at <= Clock::now();
-    if (candidates) work_pending_ = false;
+    if (candidates) {
+      work_pending_ = false;
+      full_block_pending_ = false;
+    }
     std::deque<std::pair<Address, Inbound>> messages;
     messages.swap(inbox_);
     sync_wanted_ = false;

@@ -159,7 +159,14 @@ class Node {
   void ensure_engine_started_locked(std::uint64_t now_ms);
   // With engine_mutex_ held: carries out the engine's actions in order (persist before broadcast).
   Status carry_out_locked(std::vector<consensus::Action> actions, std::uint64_t now_ms);
-  Status commit_decided_locked(const consensus::Decide& decide);
+  // Commits a decided block in one synced batch, with the sign state not yet durable (if any).
+  Status commit_decided_locked(const consensus::Decide& decide,
+                               std::optional<consensus::SignState> sign_state);
+  // The sign state's writes: the state without its proposal, and the proposal once per (height, round)
+  // unless its height is `decided` in the same batch.
+  void add_sign_state_locked(ledger::WriteBatch& batch, consensus::SignState state, bool decided);
+  Status persist_sign_state_locked(consensus::SignState state);
+  std::optional<std::pair<std::uint64_t, std::uint32_t>> persisted_proposal_;  // engine_mutex_'s
   void wake_for_candidates();
 
   std::unique_ptr<ledger::Store> store_;
@@ -181,8 +188,9 @@ class Node {
   // Lock order: engine_mutex_, then wake_mutex_ (never the other way).
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  bool work_pending_ = false;  // guarded by wake_mutex_
-  bool stopping_ = false;      // guarded by wake_mutex_
+  bool work_pending_ = false;        // guarded by wake_mutex_
+  bool full_block_pending_ = false;  // guarded by wake_mutex_: a full block's worth is pending
+  bool stopping_ = false;            // guarded by wake_mutex_
   std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;  // guarded by wake_mutex_
   using Inbound = std::variant<consensus::Proposal, consensus::Vote, GossipBlock>;
   std::deque<std::pair<Address, Inbound>> inbox_;  // guarded by wake_mutex_
