@@ -1,4 +1,5 @@
 // `onebill node --home D/nodes/i [--api ADDR] [--block-interval-ms N]`: runs a node (DESIGN §7).
+// `--byzantine equivocate` (test chains only, node/byzantine.h) makes a validator lie, for fault tests.
 // `--verify-replay` (maintenance) replays the stored blocks into memory and compares with the database.
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "crypto/hex.h"
 #include "ledger/genesis.h"
 #include "ledger/ledger.h"
+#include "node/byzantine.h"
 #include "node/config.h"
 #include "node/leveldb_store.h"
 #include "node/node.h"
@@ -36,6 +38,7 @@ struct NodeOptions {
   std::uint64_t block_interval_ms = 0;
   bool verify_replay = false;
   std::string log_level = "info";
+  std::string byzantine;  // test chains only (node/byzantine.h)
 };
 
 // A configuration file is local: one that cannot be read or is oversized is a local fault, not bad input.
@@ -111,6 +114,14 @@ int run_node(const NodeOptions& options) {
     if (!key) return report(key.problem());
     validator_key = *key;
   }
+  if (!options.byzantine.empty()) {
+    auto mode = node::byzantine_mode(options.byzantine, genesis->chain);
+    if (!mode) return report(mode.problem());
+    if (!validator_key || config->peers.empty())
+      return report(local_fault("config", "--byzantine needs a validator with peers"));
+    spdlog::warn("BYZANTINE MODE ({}): this validator equivocates; test chain {} only", options.byzantine,
+                 genesis->chain);
+  }
 
   // Signals go to one thread that stops the server; block them before any other thread starts.
   sigset_t signals;
@@ -125,12 +136,23 @@ int run_node(const NodeOptions& options) {
   node::NodeOptions node_options;
   node_options.block_interval_ms = config->block_interval_ms;
   node_options.mempool.max_transactions = config->mempool_max_transactions;
+  if (config->timeout_propose_ms) node_options.timeouts.propose_base_ms = *config->timeout_propose_ms;
+  if (config->timeout_vote_ms) {
+    node_options.timeouts.prevote_base_ms = *config->timeout_vote_ms;
+    node_options.timeouts.precommit_base_ms = *config->timeout_vote_ms;
+  }
+  if (config->timeout_delta_ms) {
+    node_options.timeouts.propose_delta_ms = *config->timeout_delta_ms;
+    node_options.timeouts.prevote_delta_ms = *config->timeout_delta_ms;
+    node_options.timeouts.precommit_delta_ms = *config->timeout_delta_ms;
+  }
   auto node = node::Node::open(std::move(*store), *genesis, validator_key, node_options);
   if (!node) return report(node.problem());
   warn_if_demo(**node);
 
   // Peer links (DESIGN §5): only with peers configured; a lone node needs no peer port.
   std::unique_ptr<node::Peers> peers;
+  std::unique_ptr<node::Equivocator> equivocator;  // --byzantine only
   if (!config->peers.empty()) {
     auto node_key = read_key_file(node::resolve(home, config->node_key));
     if (!node_key) return report(node_key.problem());
@@ -140,9 +162,11 @@ int run_node(const NodeOptions& options) {
     peer_options.chain = genesis->chain;
     peer_options.listen = *listen;
     peer_options.allowed.emplace();
+    std::vector<Address> peer_nodes;  // in config order
     for (const auto& text : config->peers) {
       auto entry = node::parse_peer(text);
       if (!entry) return report(entry.problem());
+      peer_nodes.push_back(entry->node);
       peer_options.dial.push_back(entry->address);
       peer_options.allowed->insert(entry->node);
     }
@@ -152,8 +176,16 @@ int run_node(const NodeOptions& options) {
                                             const Status taken = joined.receive(from, message);
                                             if (!taken) peers->score_down(from, 10, taken.problem().detail);
                                           });
-    joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); },
-                          [&peers](const Address& to, const std::string& message) { peers->send_to(to, message); });
+    auto send_to = [&peers](const Address& to, const std::string& message) { peers->send_to(to, message); };
+    if (!options.byzantine.empty()) {
+      equivocator = std::make_unique<node::Equivocator>(
+          genesis->chain, *validator_key, std::move(peer_nodes),
+          [&peers](const std::string& message) { peers->broadcast(message); }, send_to);
+      joined.attach_network([&equivocator](const std::string& message) { equivocator->broadcast(message); },
+                            send_to);
+    } else {
+      joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); }, send_to);
+    }
     const Status listening = peers->start();
     if (!listening) return report(listening.problem());
     spdlog::info("node {} on peer port {}; {} peers configured", node_key->address().to_string(),
@@ -196,6 +228,11 @@ void add_node_command(CLI::App& root, CommandContext& context) {
                       "Time between blocks while transactions wait");
   command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
+  command->add_option("--byzantine", options->byzantine,
+                      "TESTS ONLY: make this validator byzantine. Mode `equivocate`: it signs two different "
+                      "votes for the same height, round and step and sends conflicting proposals to "
+                      "different peers. Refused unless the chain id starts with \"test-\" (onebill init "
+                      "--chain test-...), so a demo or production chain can never run it");
   command->add_flag(
       "--verify-replay", options->verify_replay,
       "Maintenance: replay the stored blocks into memory, compare with the database, print the result");

@@ -74,6 +74,9 @@ json::Json to_json(const NodeConfig& config) {
                      {"block_interval_ms", config.block_interval_ms},
                      {"mempool_max_transactions", config.mempool_max_transactions}};
   if (config.validator_key) json["validator_key"] = *config.validator_key;
+  if (config.timeout_propose_ms) json["timeout_propose_ms"] = *config.timeout_propose_ms;
+  if (config.timeout_vote_ms) json["timeout_vote_ms"] = *config.timeout_vote_ms;
+  if (config.timeout_delta_ms) json["timeout_delta_ms"] = *config.timeout_delta_ms;
   return json;
 }
 
@@ -123,6 +126,14 @@ Result<NodeConfig> config_from_json(const json::Json& json) {
       ONEBILL_TRY(size);
       if (*size < 1 || *size > 1'000'000) return config_problem("mempool_max_transactions must be 1-1000000");
       config.mempool_max_transactions = static_cast<std::size_t>(*size);
+    } else if (key == "timeout_propose_ms" || key == "timeout_vote_ms" || key == "timeout_delta_ms") {
+      auto timeout = integer_member(json, key.c_str());
+      ONEBILL_TRY(timeout);
+      if (*timeout < 1 || *timeout > max_timeout_ms)
+        return config_problem(key + " must be 1-" + std::to_string(max_timeout_ms));
+      if (key == "timeout_propose_ms") config.timeout_propose_ms = *timeout;
+      if (key == "timeout_vote_ms") config.timeout_vote_ms = *timeout;
+      if (key == "timeout_delta_ms") config.timeout_delta_ms = *timeout;
     } else {
       return config_problem("unknown config member \"" + key + "\"");
     }

@@ -10,7 +10,8 @@
 //               "peers": ["NODE_ADDRESS@host:port", ...] (the only node keys allowed to link),
 //               "genesis": "genesis.json", "data": "data", "node_key": "node_key.json",
 //               "validator_key": "validator_key.json" (absent for an observer),
-//               "block_interval_ms": 200, "mempool_max_transactions": 10000}
+//               "block_interval_ms": 200, "mempool_max_transactions": 10000,
+//               optional: "timeout_propose_ms", "timeout_vote_ms", "timeout_delta_ms" (below)}
 // Relative paths are relative to the home. Unknown members are refused, so a typo is not ignored.
 #pragma once
 
@@ -57,7 +58,14 @@ struct NodeConfig {
   std::optional<std::string> validator_key = "validator_key.json";
   std::uint64_t block_interval_ms = default_block_interval_ms;
   std::size_t mempool_max_transactions = default_mempool_max_transactions;
+  // Consensus timeouts (Alg.1 timeoutPropose, timeoutPrevote = timeoutPrecommit, and their growth per
+  // round); absent: the engine's defaults (consensus::TimeoutConfig). Short ones suit test clusters on
+  // one machine; a consortium across the corridor keeps the defaults.
+  std::optional<std::uint64_t> timeout_propose_ms;
+  std::optional<std::uint64_t> timeout_vote_ms;
+  std::optional<std::uint64_t> timeout_delta_ms;
 };
+inline constexpr std::uint64_t max_timeout_ms = 60'000;
 
 json::Json to_json(const NodeConfig& config);
 // Problems are local faults "config" naming the member at fault.
