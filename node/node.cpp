@@ -564,6 +564,10 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
 void Node::add_sign_state_locked(ledger::WriteBatch& batch, consensus::SignState state, bool decided) {
   std::optional<consensus::Proposal> proposal = std::move(state.proposal);
   state.proposal.reset();
+  if (decided) {  // a decided height's lock matters to no restart: the engine starts above that height
+    state.locked_proposal.reset();
+    state.lock_proof.clear();
+  }
   batch.put(std::string(sign_state_key), json::canonical(consensus::to_json(state)));
   // The proposal (up to a 1 MiB block) is written once per (height, round), not again with each vote;
   // and not at all with the commit of its own height: a restarted engine re-sends nothing of a decided
