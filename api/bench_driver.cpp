@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cmath>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -40,7 +40,7 @@ struct Shared {
   Clock::time_point start;
   Clock::time_point send_end;
   std::unique_ptr<std::atomic<std::uint8_t>[]> state;
-  std::vector<Clock::time_point> committed_at;       // written before state becomes `committed`
+  std::vector<Clock::time_point> committed_at;  // written before state becomes `committed`
   std::unique_ptr<std::atomic<std::uint32_t>[]> committed_by_sender;
   std::unordered_map<std::string, std::uint32_t> sender_of_address;  // lowercase address → account
   std::vector<std::uint64_t> first_nonce;                            // per account, in this workload
@@ -97,13 +97,15 @@ void follow_blocks(Shared& shared, const Endpoint& node) {
         ++count;
         const auto from = tx.find("from");
         const auto nonce = tx.find("nonce");
-        if (from == tx.end() || nonce == tx.end() || !from->is_string() || !nonce->is_number_unsigned()) continue;
+        if (from == tx.end() || nonce == tx.end() || !from->is_string() || !nonce->is_number_unsigned())
+          continue;
         const auto sender = shared.sender_of_address.find(lower(from->get<std::string>()));
         if (sender == shared.sender_of_address.end()) continue;
         const std::uint32_t account = sender->second;
         const std::uint64_t n = nonce->get<std::uint64_t>();
         const auto& indexes = shared.by_sender[account];
-        if (indexes.empty() || n < shared.first_nonce[account] || n - shared.first_nonce[account] >= indexes.size())
+        if (indexes.empty() || n < shared.first_nonce[account] ||
+            n - shared.first_nonce[account] >= indexes.size())
           continue;
         const std::uint32_t index = indexes[n - shared.first_nonce[account]];
         if (shared.state[index].load() == committed) continue;
@@ -193,8 +195,8 @@ void send_transactions(Shared& shared, const Endpoint& node, std::vector<std::ui
         } else {
           if (shared.refused.fetch_add(1) == 0) {
             std::lock_guard lock(shared.mutex);
-            shared.first_refusal = shared.workload.txs[index].type + ": HTTP " + std::to_string(answer->status) +
-                                   " " + answer->body.substr(0, 300);
+            shared.first_refusal = shared.workload.txs[index].type + ": HTTP " +
+                                   std::to_string(answer->status) + " " + answer->body.substr(0, 300);
           }
           kill_rest(a);
         }
@@ -242,8 +244,8 @@ Result<SubmitResult> submit_workload(const Workload& workload, const std::vector
   for (std::size_t i = 0; i < accounts.size(); ++i) shared.committed_by_sender[i].store(0);
   shared.first_nonce.assign(accounts.size(), 0);
   shared.by_sender.resize(accounts.size());
-  for (std::size_t i = 0; i < accounts.size(); ++i) shared.sender_of_address[lower(accounts[i].address_text)] =
-      static_cast<std::uint32_t>(i);
+  for (std::size_t i = 0; i < accounts.size(); ++i)
+    shared.sender_of_address[lower(accounts[i].address_text)] = static_cast<std::uint32_t>(i);
   for (std::size_t i = 0; i < count; ++i) {
     const auto& tx = workload.txs[i];
     auto& queue = shared.by_sender[tx.sender];
@@ -275,9 +277,11 @@ Result<SubmitResult> submit_workload(const Workload& workload, const std::vector
   while (Clock::now() < shared.send_end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (options.progress)
-      options.progress(std::chrono::duration<double>(Clock::now() - shared.start).count(), shared.committed.load());
+      options.progress(std::chrono::duration<double>(Clock::now() - shared.start).count(),
+                       shared.committed.load());
     bool anything_left = false;
-    for (std::size_t i = 0; i < count && !anything_left; ++i) anything_left = shared.state[i].load() == unsent;
+    for (std::size_t i = 0; i < count && !anything_left; ++i)
+      anything_left = shared.state[i].load() == unsent;
     if (!anything_left && all_done()) {
       exhausted_at = Clock::now();
       break;
@@ -344,8 +348,8 @@ ReadResult run_reads(const ReadOptions& options) {
     std::vector<double> mine;
     Clock::time_point my_last = start;
     for (std::size_t k = connection;; k += options.connections) {
-      const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(k) / options.offered_per_s));
+      const auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                   static_cast<double>(k) / options.offered_per_s));
       if (due >= end) break;
       std::this_thread::sleep_until(due);
       const std::string& id = ids[(k * 7919) % ids.size()];

@@ -36,16 +36,16 @@ struct SubmitOptions {
 };
 
 struct SubmitResult {
-  std::uint64_t committed = 0;        // workload transactions seen in blocks
+  std::uint64_t committed = 0;           // workload transactions seen in blocks
   std::uint64_t block_transactions = 0;  // all transactions in the blocks followed
-  std::uint64_t sent = 0;             // admitted by the node (202/200)
-  std::uint64_t refused = 0;          // answered with a problem other than busy/full
-  std::uint64_t retried = 0;          // 503/429 answers, sent again later
+  std::uint64_t sent = 0;                // admitted by the node (202/200)
+  std::uint64_t refused = 0;             // answered with a problem other than busy/full
+  std::uint64_t retried = 0;             // 503/429 answers, sent again later
   std::uint64_t connection_errors = 0;
-  std::string first_refusal;          // rule and detail of the first refusal, if any
-  double committed_per_s = 0;         // committed in the window / window length
+  std::string first_refusal;   // rule and detail of the first refusal, if any
+  double committed_per_s = 0;  // committed in the window / window length
   double window_s = 0;
-  bool workload_exhausted = false;    // every transaction was sent before the end
+  bool workload_exhausted = false;  // every transaction was sent before the end
   std::uint64_t last_height = 0;
   std::uint64_t blocks = 0;
   // Open loop only: commit time − scheduled send time of every transaction scheduled in the sending

@@ -78,7 +78,9 @@ Result<int> run_self(const std::vector<std::string>& arguments, const fs::path& 
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-ChildNode::~ChildNode() { stop(5); }
+ChildNode::~ChildNode() {
+  stop(5);
+}
 
 Status ChildNode::start(const fs::path& home, const std::vector<std::string>& extra) {
   ONEBILL_ASSERT(pid_ <= 0);

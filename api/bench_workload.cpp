@@ -26,11 +26,16 @@ struct Planned {
 
 std::string role_word(ledger::Role role) {
   switch (role) {
-    case ledger::Role::carrier: return "carrier";
-    case ledger::Role::bank: return "bank";
-    case ledger::Role::customs: return "customs";
-    case ledger::Role::trader: return "trader";
-    case ledger::Role::admin: return "admin";
+    case ledger::Role::carrier:
+      return "carrier";
+    case ledger::Role::bank:
+      return "bank";
+    case ledger::Role::customs:
+      return "customs";
+    case ledger::Role::trader:
+      return "trader";
+    case ledger::Role::admin:
+      return "admin";
   }
   return "party";
 }
@@ -95,7 +100,8 @@ void WorkloadGenerator::set_next_nonces(const std::vector<std::uint64_t>& next_n
   next_nonce_ = next_nonces;
 }
 
-Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bills_per_cohort, unsigned threads) {
+Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bills_per_cohort,
+                                             unsigned threads) {
   ONEBILL_ASSERT(bills_per_cohort > 0);
   const std::string time_text = rfc3339_now_plus(0);
   // Plan every bill first: ids, parties, legs.
@@ -114,7 +120,8 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
     if (plan.second == plan.issuer) plan.second = carriers_[(n + 1) % carriers_.size()];
     plan.three_legs = n % 3 == 0;
     plan.third = carriers_[(n * 13 + 2) % carriers_.size()];
-    if (plan.third == plan.second || plan.third == plan.issuer) plan.third = carriers_[(n + 2) % carriers_.size()];
+    if (plan.third == plan.second || plan.third == plan.issuer)
+      plan.third = carriers_[(n + 2) % carriers_.size()];
     plan.shipper = traders_[n % traders_.size()];
     plan.consignee = traders_[(n * 5 + 1) % traders_.size()];
     if (plan.consignee == plan.shipper) plan.consignee = traders_[(n + 1) % traders_.size()];
@@ -129,9 +136,10 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
   std::vector<std::vector<std::uint32_t>> previous_step(plans.size());
   const auto& a = accounts_;
   auto leg_event = [&](const BillPlan& bill, unsigned leg, const char* event, const char* location) {
-    Json body = {{"bill", bill.id},       {"leg", leg},  {"event", event},
-                 {"location", location},  {"time", time_text}};
-    if (std::string_view(event) == "RECEIVED") body["conveyance"] = leg == 1 ? "MV Lancang" : "X8083 Chongqing-Qinzhou";
+    Json body = {
+        {"bill", bill.id}, {"leg", leg}, {"event", event}, {"location", location}, {"time", time_text}};
+    if (std::string_view(event) == "RECEIVED")
+      body["conveyance"] = leg == 1 ? "MV Lancang" : "X8083 Chongqing-Qinzhou";
     return body;
   };
 
@@ -156,13 +164,26 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
         switch (step) {
           case 0: {
             Json legs = Json::array();
-            legs.push_back({{"mode", "RAIL"}, {"carrier", a[bill.issuer].address_text}, {"from", "CNCKG"}, {"to", "CNQZH"}});
-            legs.push_back({{"mode", "SEA"}, {"carrier", a[bill.second].address_text}, {"from", "CNQZH"}, {"to", "SGSIN"}});
+            legs.push_back({{"mode", "RAIL"},
+                            {"carrier", a[bill.issuer].address_text},
+                            {"from", "CNCKG"},
+                            {"to", "CNQZH"}});
+            legs.push_back({{"mode", "SEA"},
+                            {"carrier", a[bill.second].address_text},
+                            {"from", "CNQZH"},
+                            {"to", "SGSIN"}});
             if (bill.three_legs)
-              legs.push_back({{"mode", "ROAD"}, {"carrier", a[bill.third].address_text}, {"from", "SGSIN"}, {"to", "MYJHB"}});
+              legs.push_back({{"mode", "ROAD"},
+                              {"carrier", a[bill.third].address_text},
+                              {"from", "SGSIN"},
+                              {"to", "MYJHB"}});
             emit(bill.issuer, "bill.issue",
-                 {{"id", bill.id}, {"reference", bill.reference}, {"kind", "BOL"}, {"to_order", true},
-                  {"holder", a[bill.shipper].address_text}, {"beneficiary", a[bill.shipper].address_text},
+                 {{"id", bill.id},
+                  {"reference", bill.reference},
+                  {"kind", "BOL"},
+                  {"to_order", true},
+                  {"holder", a[bill.shipper].address_text},
+                  {"beneficiary", a[bill.shipper].address_text},
                   {"legs", legs}});
             emit(bill.issuer, "leg.record", leg_event(bill, 0, "RECEIVED", "CNCKG"));
             emit(bill.issuer, "leg.record", leg_event(bill, 0, "DEPARTED", "CNCKG"));
@@ -170,7 +191,9 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
           }
           case 1:
             emit(bill.shipper, "bill.pledge",
-                 {{"bill", bill.id}, {"bank", a[bill.bank].address_text}, {"reference", "LC-" + bill.reference}});
+                 {{"bill", bill.id},
+                  {"bank", a[bill.bank].address_text},
+                  {"reference", "LC-" + bill.reference}});
             emit(bill.issuer, "leg.record", leg_event(bill, 0, "ARRIVED", "CNQZH"));
             emit(bill.issuer, "leg.record", leg_event(bill, 0, "HANDED_OVER", "CNQZH"));
             break;
@@ -182,11 +205,13 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
           case 3:
             if (bill.transfer_owners) {
               emit(bill.shipper, "bill.transfer_owners",
-                   {{"bill", bill.id}, {"beneficiary", a[bill.consignee].address_text},
+                   {{"bill", bill.id},
+                    {"beneficiary", a[bill.consignee].address_text},
                     {"holder", a[bill.consignee].address_text}});
             } else {
               emit(bill.shipper, "bill.endorse", {{"bill", bill.id}, {"to", a[bill.consignee].address_text}});
-              emit(bill.shipper, "bill.transfer_holder", {{"bill", bill.id}, {"to", a[bill.consignee].address_text}});
+              emit(bill.shipper, "bill.transfer_holder",
+                   {{"bill", bill.id}, {"to", a[bill.consignee].address_text}});
             }
             emit(bill.second, "leg.record", leg_event(bill, 1, "ARRIVED", "SGSIN"));
             break;
@@ -234,8 +259,8 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
       const std::size_t i = next.fetch_add(1);
       if (i >= planned.size() || failed.load()) return;
       const BenchAccount& signer = accounts_[planned[i].sender];
-      auto unsigned_tx = ledger::build_transaction(chain_, planned[i].type, workload.txs[i].nonce, signer.address,
-                                                   planned[i].body);
+      auto unsigned_tx = ledger::build_transaction(chain_, planned[i].type, workload.txs[i].nonce,
+                                                   signer.address, planned[i].body);
       Result<Json> signed_tx = unsigned_tx ? ledger::sign_transaction(*unsigned_tx, signer.key)
                                            : Result<Json>(unsigned_tx.problem());
       if (!signed_tx) {

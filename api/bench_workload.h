@@ -50,14 +50,14 @@ std::vector<BenchAccount> make_accounts(const AccountCounts& counts);
 struct SignedTx {
   std::uint32_t sender = 0;  // index into the accounts
   std::uint64_t nonce = 0;
-  std::string wire;                     // the signed transaction, canonical JSON
-  std::vector<std::uint32_t> after;     // transactions (of other signers) that must be committed first
-  std::string type;                     // "bill.issue", ...
+  std::string wire;                  // the signed transaction, canonical JSON
+  std::vector<std::uint32_t> after;  // transactions (of other signers) that must be committed first
+  std::string type;                  // "bill.issue", ...
 };
 
 struct Workload {
-  std::vector<SignedTx> txs;       // in schedule order
-  std::vector<Hash32> bills;       // the bills issued by this workload
+  std::vector<SignedTx> txs;  // in schedule order
+  std::vector<Hash32> bills;  // the bills issued by this workload
 };
 
 // Plans and signs workloads with one account set; nonces continue from one workload to the next.

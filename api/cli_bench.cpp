@@ -61,7 +61,9 @@ struct BenchOptions {
 double own_cpu_s() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -84,7 +86,8 @@ class Progress {
       const int filled = static_cast<int>(fraction * width);
       std::fprintf(stderr, "\r  %-12s [%s%s] %5.1f/%.0f s  %-32s", phase.c_str(),
                    std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total, detail.c_str());
+                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total,
+                   detail.c_str());
     } else {
       std::fprintf(stderr, "\r  %-12s %6.1f s  %-40s", phase.c_str(), done, detail.c_str());
     }
@@ -162,7 +165,8 @@ double measure_verify_per_s(const std::vector<Json>& documents, double seconds, 
   const auto start = Clock::now();
   while (seconds_since(start) < seconds || count < documents.size()) {
     const auto verification = tradetrust::verify_document(documents[count % documents.size()], nullptr);
-    if (tradetrust::verdict_of(verification.fragments) != tradetrust::Verdict::intact_offline) all_intact = false;
+    if (tradetrust::verdict_of(verification.fragments) != tradetrust::Verdict::intact_offline)
+      all_intact = false;
     ++count;
   }
   return static_cast<double>(count) / seconds_since(start);
@@ -205,14 +209,18 @@ Result<double> measure_reference_verify_per_s(const fs::path& documents_file, do
   const auto node = find_on_path("node");
   if (!node) return invalid("not-measured", "not measured (node not found)");
   const auto source = source_dir();
-  if (!source) return invalid("not-measured", "not measured (tests/bench/verify_reference.js not found; set ONEBILL_SOURCE_DIR)");
+  if (!source)
+    return invalid("not-measured",
+                   "not measured (tests/bench/verify_reference.js not found; set ONEBILL_SOURCE_DIR)");
   const fs::path modules = *source / "tests" / "conformance" / "node_modules";
   std::error_code error;
   if (!fs::exists(modules / "@tradetrust-tt" / "tradetrust", error))
-    return invalid("not-measured", "not measured (@tradetrust-tt/tradetrust not installed: run scripts/setup)");
-  const std::string command = "NODE_PATH=" + shell_quote(modules.string()) + " " + shell_quote(node->string()) + " " +
-                              shell_quote((*source / "tests" / "bench" / "verify_reference.js").string()) + " " +
-                              shell_quote(documents_file.string()) + " " + std::to_string(seconds) + " 2>&1";
+    return invalid("not-measured",
+                   "not measured (@tradetrust-tt/tradetrust not installed: run scripts/setup)");
+  const std::string command =
+      "NODE_PATH=" + shell_quote(modules.string()) + " " + shell_quote(node->string()) + " " +
+      shell_quote((*source / "tests" / "bench" / "verify_reference.js").string()) + " " +
+      shell_quote(documents_file.string()) + " " + std::to_string(seconds) + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return invalid("not-measured", "not measured (cannot run node)");
   std::string output;
@@ -221,9 +229,11 @@ Result<double> measure_reference_verify_per_s(const fs::path& documents_file, do
   const int status = ::pclose(pipe);
   const auto last_line_start = output.rfind('{');
   if (status != 0 || last_line_start == std::string::npos)
-    return invalid("not-measured", "not measured (the reference script failed: " + output.substr(0, 300) + ")");
+    return invalid("not-measured",
+                   "not measured (the reference script failed: " + output.substr(0, 300) + ")");
   auto answer = json::read(output.substr(last_line_start));
-  if (!answer || !answer->is_object() || !answer->contains("docs_per_s") || !(*answer)["docs_per_s"].is_number())
+  if (!answer || !answer->is_object() || !answer->contains("docs_per_s") ||
+      !(*answer)["docs_per_s"].is_number())
     return invalid("not-measured", "not measured (unreadable answer from the reference script)");
   if (answer->value("valid", std::uint64_t{0}) != answer->value("verified", std::uint64_t{1}))
     return invalid("not-measured", "not measured (the reference library refused some of the documents)");
@@ -253,7 +263,8 @@ Status wait_until_answering(const Endpoint& node, ChildNode& child, double timeo
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return local_fault("bench", "the node on port " + std::to_string(node.port) + " did not answer in " +
-                                  std::to_string(static_cast<int>(timeout_s)) + " s (see its bench-node.log)");
+                                  std::to_string(static_cast<int>(timeout_s)) +
+                                  " s (see its bench-node.log)");
 }
 
 Result<Json> get_json(const Endpoint& node, const std::string& target) {
@@ -262,7 +273,8 @@ Result<Json> get_json(const Endpoint& node, const std::string& target) {
   return json::read(*body, {.max_bytes = 64 * 1024 * 1024, .max_depth = 64});
 }
 
-Result<std::uint64_t> next_nonce(const Endpoint& node, const Address& address, const char* field = "next_nonce") {
+Result<std::uint64_t> next_nonce(const Endpoint& node, const Address& address,
+                                 const char* field = "next_nonce") {
   auto account = get_json(node, "/v1/participants/" + address.to_string());
   ONEBILL_TRY(account);
   if (!account->is_object() || !account->contains(field)) return std::uint64_t{0};
@@ -305,10 +317,12 @@ Status admit_accounts(const Endpoint& node, const std::string& chain, const Priv
     }
     auto answer = http_post(node, "/v1/txs", json::canonical(batch));
     if (!answer || answer->first >= 300)
-      return local_fault("bench", "admitting participants failed: " + (answer ? answer->second.substr(0, 300) : "no answer"));
+      return local_fault("bench", "admitting participants failed: " +
+                                      (answer ? answer->second.substr(0, 300) : "no answer"));
     auto parsed = json::read(answer->second);
     if (!parsed || !parsed->is_object() || parsed->value("accepted", std::uint64_t{0}) != chunk)
-      return local_fault("bench", "admitting participants: some proposals were refused: " + answer->second.substr(0, 300));
+      return local_fault(
+          "bench", "admitting participants: some proposals were refused: " + answer->second.substr(0, 300));
     *nonce += chunk;
     // Wait for the proposals to commit (the admin's committed nonce reaches the batch's end).
     for (;;) {
@@ -319,12 +333,12 @@ Status admit_accounts(const Endpoint& node, const std::string& chain, const Priv
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     done += chunk;
-    progress.show("admit", seconds_since(start), 0, std::to_string(done) + "/" + std::to_string(accounts.size()) + " participants");
+    progress.show("admit", seconds_since(start), 0,
+                  std::to_string(done) + "/" + std::to_string(accounts.size()) + " participants");
   }
   progress.end();
   return {};
 }
-
 
 double round_to(double value, int digits) {
   const double scale = std::pow(10.0, digits);
@@ -365,6 +379,7 @@ class BenchRun {
   int run();
 
  private:
+  int run_phases();
   Status prepare_home();
   Status start_validators();
   Status measure_throughput_and_latency();
@@ -376,7 +391,9 @@ class BenchRun {
   void stop_all() {
     for (auto& node : nodes_) node->stop();
   }
-  Endpoint endpoint(std::size_t i) const { return Endpoint{"127.0.0.1", static_cast<std::uint16_t>(base_port_ + i)}; }
+  Endpoint endpoint(std::size_t i) const {
+    return Endpoint{"127.0.0.1", static_cast<std::uint16_t>(base_port_ + i)};
+  }
   fs::path node_home(std::size_t i) const { return consortium_ / "nodes" / std::to_string(i); }
   std::vector<std::string> node_arguments() const {
     std::vector<std::string> extra{"--log-level", "warn"};
@@ -412,16 +429,18 @@ Status BenchRun::prepare_home() {
       return invalid("home-exists", home_.string() + " is not empty; --keep needs a new or empty directory");
   } else {
     std::string pattern = (fs::temp_directory_path() / "onebill-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) return local_fault("bench", "cannot create a temporary directory");
+    if (::mkdtemp(pattern.data()) == nullptr)
+      return local_fault("bench", "cannot create a temporary directory");
     home_ = pattern;
     remove_home_ = true;
   }
   consortium_ = home_ / "consortium";
   base_port_ = pick_base_port(options_.validators + 1);
   if (base_port_ == 0) return local_fault("bench", "no free ports for the consortium");
-  auto code = run_self({"init", "--dir", consortium_.string(), "--validators", std::to_string(options_.validators),
-                        "--observers", "1", "--base-port", std::to_string(base_port_)},
-                       home_ / "init.log");
+  auto code =
+      run_self({"init", "--dir", consortium_.string(), "--validators", std::to_string(options_.validators),
+                "--observers", "1", "--base-port", std::to_string(base_port_)},
+               home_ / "init.log");
   ONEBILL_TRY(code);
   if (*code != 0) return local_fault("bench", "onebill init failed: see " + (home_ / "init.log").string());
   return {};
@@ -429,16 +448,20 @@ Status BenchRun::prepare_home() {
 
 Status BenchRun::start_validators() {
   for (std::size_t i = 0; i <= options_.validators; ++i) nodes_.push_back(std::make_unique<ChildNode>());
-  for (std::size_t i = 0; i < options_.validators; ++i) ONEBILL_TRY(nodes_[i]->start(node_home(i), node_arguments()));
-  for (std::size_t i = 0; i < options_.validators; ++i) ONEBILL_TRY(wait_until_answering(endpoint(i), *nodes_[i], 60));
+  for (std::size_t i = 0; i < options_.validators; ++i)
+    ONEBILL_TRY(nodes_[i]->start(node_home(i), node_arguments()));
+  for (std::size_t i = 0; i < options_.validators; ++i)
+    ONEBILL_TRY(wait_until_answering(endpoint(i), *nodes_[i], 60));
   auto status = get_json(endpoint(0), "/v1/status");
   ONEBILL_TRY(status);
   chain_ = status->value("chain", std::string());
   auto admin = read_key_file(consortium_ / "keys" / "admin.json");
   ONEBILL_TRY(admin);
   accounts_ = make_accounts(AccountCounts{});
-  ONEBILL_TRY(admit_accounts(endpoint(0), chain_, *admin, accounts_, status->value("height", std::uint64_t{0}), progress_));
-  generator_ = std::make_unique<WorkloadGenerator>(chain_, accounts_, static_cast<std::uint64_t>(std::random_device{}()));
+  ONEBILL_TRY(admit_accounts(endpoint(0), chain_, *admin, accounts_,
+                             status->value("height", std::uint64_t{0}), progress_));
+  generator_ = std::make_unique<WorkloadGenerator>(chain_, accounts_,
+                                                   static_cast<std::uint64_t>(std::random_device{}()));
   return {};
 }
 
@@ -485,7 +508,8 @@ Status BenchRun::measure_throughput_and_latency() {
     figures_.refused += probed->refused;
     const double rate = probed->committed_per_s;
     size_rate = probed->workload_exhausted ? std::max(4 * rate, 12'000.0) : std::max(2.5 * rate, 1'000.0);
-    figures_.diagnostics["probe"] = {{"committed_per_s", round_to(rate, 1)}, {"exhausted", probed->workload_exhausted},
+    figures_.diagnostics["probe"] = {{"committed_per_s", round_to(rate, 1)},
+                                     {"exhausted", probed->workload_exhausted},
                                      {"sizing_tx_per_s", round_to(size_rate, 1)}};
     ONEBILL_TRY(refresh_nonces());
   }
@@ -517,16 +541,21 @@ Status BenchRun::measure_throughput_and_latency() {
   figures_.committed_tx_per_s = saturation->committed_per_s;
   figures_.refused += saturation->refused;
   committed_total_ += saturation->committed;
-  if (saturation->refused > 0) figures_.notes.push_back("saturation: " + std::to_string(saturation->refused) +
-                                                         " refused, first: " + saturation->first_refusal);
-  figures_.diagnostics["saturation"] = {{"sent", saturation->sent}, {"committed", saturation->committed},
-                                        {"busy_retries", saturation->retried}, {"connection_errors", saturation->connection_errors},
-                                        {"blocks", saturation->blocks}, {"window_s", round_to(saturation->window_s, 2)}};
+  if (saturation->refused > 0)
+    figures_.notes.push_back("saturation: " + std::to_string(saturation->refused) +
+                             " refused, first: " + saturation->first_refusal);
+  figures_.diagnostics["saturation"] = {{"sent", saturation->sent},
+                                        {"committed", saturation->committed},
+                                        {"busy_retries", saturation->retried},
+                                        {"connection_errors", saturation->connection_errors},
+                                        {"blocks", saturation->blocks},
+                                        {"window_s", round_to(saturation->window_s, 2)}};
   if (saturation->workload_exhausted)
     figures_.notes.push_back("saturation: the workload ran out before --seconds; raise --workload-tx-per-s");
   // Bills whose first steps committed, for the reads.
-  const std::size_t settled = std::min(workload->bills.size(),
-      static_cast<std::size_t>(static_cast<double>(saturation->committed) / WorkloadGenerator::transactions_per_bill));
+  const std::size_t settled =
+      std::min(workload->bills.size(), static_cast<std::size_t>(static_cast<double>(saturation->committed) /
+                                                                WorkloadGenerator::transactions_per_bill));
   read_bills_.assign(workload->bills.begin(), workload->bills.begin() + static_cast<std::ptrdiff_t>(settled));
   workload = Workload{};
   ONEBILL_TRY(refresh_nonces());
@@ -535,9 +564,12 @@ Status BenchRun::measure_throughput_and_latency() {
   const double rate = std::max(10.0, saturation->committed_per_s / 2);
   figures_.offered_tx_per_s = rate;
   // Rounds of about two seconds, so that a bill's next step is scheduled well after its previous one.
-  const auto bills = static_cast<std::size_t>(std::max(1.0, std::ceil(rate * 2 / WorkloadGenerator::transactions_per_bill)));
-  const auto latency_cohorts = static_cast<std::size_t>(
-      std::ceil(rate * seconds / (WorkloadGenerator::transactions_per_bill * static_cast<double>(bills)))) + 1;
+  const auto bills =
+      static_cast<std::size_t>(std::max(1.0, std::ceil(rate * 2 / WorkloadGenerator::transactions_per_bill)));
+  const auto latency_cohorts =
+      static_cast<std::size_t>(std::ceil(
+          rate * seconds / (WorkloadGenerator::transactions_per_bill * static_cast<double>(bills)))) +
+      1;
   progress_.note("signing the latency workload at " + std::to_string(static_cast<long>(rate)) + " tx/s");
   auto open_loop = generator_->generate(latency_cohorts, bills, signing_threads());
   ONEBILL_TRY(open_loop);
@@ -554,21 +586,28 @@ Status BenchRun::measure_throughput_and_latency() {
   progress_.end();
   figures_.refused += latency->refused;
   committed_total_ += latency->committed;
-  figures_.diagnostics["latency"] = {{"sent", latency->sent}, {"committed", latency->committed},
-                                     {"busy_retries", latency->retried}, {"connection_errors", latency->connection_errors},
-                                     {"blocks", latency->blocks}, {"scheduled", latency->latencies_ms.size()}};
+  figures_.diagnostics["latency"] = {{"sent", latency->sent},
+                                     {"committed", latency->committed},
+                                     {"busy_retries", latency->retried},
+                                     {"connection_errors", latency->connection_errors},
+                                     {"blocks", latency->blocks},
+                                     {"scheduled", latency->latencies_ms.size()}};
   figures_.p50 = quantile(latency->latencies_ms, 0.50);
   figures_.p95 = quantile(latency->latencies_ms, 0.95);
   figures_.p99 = quantile(latency->latencies_ms, 0.99);
   if (latency->not_committed > 0)
-    figures_.notes.push_back("latency: " + std::to_string(latency->not_committed) +
-                             " scheduled transactions had not committed 10 s after the window; counted with the time they waited");
-  if (latency->refused > 0) figures_.notes.push_back("latency: " + std::to_string(latency->refused) +
-                                                      " refused, first: " + latency->first_refusal);
+    figures_.notes.push_back(
+        "latency: " + std::to_string(latency->not_committed) +
+        " scheduled transactions had not committed 10 s after the window; counted with the time they waited");
+  if (latency->refused > 0)
+    figures_.notes.push_back("latency: " + std::to_string(latency->refused) +
+                             " refused, first: " + latency->first_refusal);
   if (read_bills_.empty()) {
-    const std::size_t latency_settled = std::min(open_loop->bills.size(),
-        static_cast<std::size_t>(static_cast<double>(latency->committed) / WorkloadGenerator::transactions_per_bill));
-    read_bills_.assign(open_loop->bills.begin(), open_loop->bills.begin() + static_cast<std::ptrdiff_t>(latency_settled));
+    const std::size_t latency_settled =
+        std::min(open_loop->bills.size(), static_cast<std::size_t>(static_cast<double>(latency->committed) /
+                                                                   WorkloadGenerator::transactions_per_bill));
+    read_bills_.assign(open_loop->bills.begin(),
+                       open_loop->bills.begin() + static_cast<std::ptrdiff_t>(latency_settled));
   }
   open_loop = Workload{};
   return refresh_nonces();
@@ -585,8 +624,8 @@ Status BenchRun::grow_history() {
   while (committed_total_ < options_.history) {
     const double missing = static_cast<double>(options_.history - committed_total_);
     const std::size_t per_cohort = 600;
-    const auto cohorts = static_cast<std::size_t>(std::clamp(
-        std::ceil(missing / (WorkloadGenerator::transactions_per_bill * per_cohort)), 1.0, 10.0));
+    const auto cohorts = static_cast<std::size_t>(
+        std::clamp(std::ceil(missing / (WorkloadGenerator::transactions_per_bill * per_cohort)), 1.0, 10.0));
     auto workload = generator_->generate(cohorts, per_cohort, signing_threads());
     ONEBILL_TRY(workload);
     auto height = node_height(validators[0]);
@@ -605,7 +644,8 @@ Status BenchRun::grow_history() {
     ONEBILL_TRY(result);
     committed_total_ += result->committed;
     figures_.refused += result->refused;
-    if (result->committed == 0) return local_fault("bench", "history: nothing committed; " + result->first_refusal);
+    if (result->committed == 0)
+      return local_fault("bench", "history: nothing committed; " + result->first_refusal);
     ONEBILL_TRY(refresh_nonces());
   }
   progress_.end();
@@ -634,8 +674,8 @@ void BenchRun::measure_resources() {
   // The first validator has run since the chain began: what it committed is the whole history.
   figures_.history_tx = committed_since_start(endpoint(0)).value_or(committed_total_);
   if (figures_.history_tx > 0) {
-    figures_.disk_bytes_per_tx =
-        static_cast<double>(directory_bytes(node_home(0) / "data")) / static_cast<double>(figures_.history_tx);
+    figures_.disk_bytes_per_tx = static_cast<double>(directory_bytes(node_home(0) / "data")) /
+                                 static_cast<double>(figures_.history_tx);
   }
 }
 
@@ -670,9 +710,20 @@ Status BenchRun::measure_restart_and_sync() {
 }
 
 int BenchRun::run() {
+  const int code = run_phases();
+  if (code != exit_ok && !home_.empty()) {
+    remove_home_ = false;  // keep the nodes' logs of a failed run
+    std::cerr << "bench: the consortium and the nodes' logs (bench-node.log) stay in " << home_.string()
+              << "\n";
+  }
+  return code;
+}
+
+int BenchRun::run_phases() {
   const auto seconds = static_cast<double>(options_.seconds);
   // The machine's ceiling first, while nothing else of ours runs.
-  progress_.note("secp256k1 recovery on " + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " cores");
+  progress_.note("secp256k1 recovery on " +
+                 std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " cores");
   auto phase_start = Clock::now();
   auto phase_done = [&](const char* name) {
     figures_.phase_s.emplace_back(name, seconds_since(phase_start));
@@ -712,7 +763,8 @@ int BenchRun::run() {
     reads.offered_per_s = options_.read_rate;
     reads.duration = std::chrono::milliseconds(options_.seconds * 1000);
     reads.bills = read_bills_;
-    progress_.note("reads at " + std::to_string(static_cast<long>(options_.read_rate)) + "/s over 16 connections");
+    progress_.note("reads at " + std::to_string(static_cast<long>(options_.read_rate)) +
+                   "/s over 16 connections");
     const ReadResult result = run_reads(reads);
     if (result.completed > 0) {
       figures_.reads_per_s = result.reads_per_s;
@@ -736,44 +788,47 @@ int BenchRun::run() {
   } else {
     std::cerr << "bench: the consortium stays in " << home_.string() << "\n";
   }
+  home_.clear();
   return exit_ok;
 }
 
 void BenchRun::print(const Figures& f) const {
   std::optional<double> ratio;
-  if (f.committed_tx_per_s && f.recover_per_s && *f.recover_per_s > 0) ratio = *f.committed_tx_per_s / *f.recover_per_s;
+  if (f.committed_tx_per_s && f.recover_per_s && *f.recover_per_s > 0)
+    ratio = *f.committed_tx_per_s / *f.recover_per_s;
   std::optional<double> verify_ratio;
   if (f.verify_docs_per_s && f.verify_docs_per_s_reference && *f.verify_docs_per_s_reference > 0)
     verify_ratio = *f.verify_docs_per_s / *f.verify_docs_per_s_reference;
   const char* commit = std::getenv("ONEBILL_COMMIT");
   if (options_.json_output) {
-    auto r = [](std::optional<double> v, int digits) -> Json { return v ? Json(round_to(*v, digits)) : Json(nullptr); };
-    Json out = {
-        {"committed_tx_per_s", r(f.committed_tx_per_s, 1)},
-        {"latency_ms", {{"p50", r(f.p50, 1)}, {"p95", r(f.p95, 1)}, {"p99", r(f.p99, 1)}}},
-        {"reads_per_s", r(f.reads_per_s, 1)},
-        {"read_p99_ms", r(f.read_p99_ms, 2)},
-        {"peak_rss_bytes", f.peak_rss_bytes ? Json(*f.peak_rss_bytes) : Json(nullptr)},
-        {"cpu_s_per_node", r(f.cpu_s_per_node, 2)},
-        {"disk_bytes_per_tx", r(f.disk_bytes_per_tx, 1)},
-        {"restart_s", r(f.restart_s, 3)},
-        {"sync_s", r(f.sync_s, 3)},
-        {"verify_docs_per_s", r(f.verify_docs_per_s, 1)},
-        {"verify_docs_per_s_reference", r(f.verify_docs_per_s_reference, 1)},
-        {"verify_ratio_to_reference", r(verify_ratio, 2)},
-        {"recover_per_s", r(f.recover_per_s, 1)},
-        {"ratio_to_recover", r(ratio, 4)},
-        {"validators", options_.validators},
-        {"seconds", options_.seconds},
-        {"offered_tx_per_s", round_to(f.offered_tx_per_s, 1)},
-        {"read_offered_per_s", options_.read_rate},
-        {"history_tx", f.history_tx},
-        {"bench_signed_tx_per_s", round_to(f.signed_tx_per_s, 1)},
-        {"refused", f.refused},
-        {"cores", std::thread::hardware_concurrency()},
-        {"cpu", cpu_model()},
-        {"commit", commit != nullptr ? Json(std::string(commit)) : Json(nullptr)},
-        {"notes", f.notes}};
+    auto r = [](std::optional<double> v, int digits) -> Json {
+      return v ? Json(round_to(*v, digits)) : Json(nullptr);
+    };
+    Json out = {{"committed_tx_per_s", r(f.committed_tx_per_s, 1)},
+                {"latency_ms", {{"p50", r(f.p50, 1)}, {"p95", r(f.p95, 1)}, {"p99", r(f.p99, 1)}}},
+                {"reads_per_s", r(f.reads_per_s, 1)},
+                {"read_p99_ms", r(f.read_p99_ms, 2)},
+                {"peak_rss_bytes", f.peak_rss_bytes ? Json(*f.peak_rss_bytes) : Json(nullptr)},
+                {"cpu_s_per_node", r(f.cpu_s_per_node, 2)},
+                {"disk_bytes_per_tx", r(f.disk_bytes_per_tx, 1)},
+                {"restart_s", r(f.restart_s, 3)},
+                {"sync_s", r(f.sync_s, 3)},
+                {"verify_docs_per_s", r(f.verify_docs_per_s, 1)},
+                {"verify_docs_per_s_reference", r(f.verify_docs_per_s_reference, 1)},
+                {"verify_ratio_to_reference", r(verify_ratio, 2)},
+                {"recover_per_s", r(f.recover_per_s, 1)},
+                {"ratio_to_recover", r(ratio, 4)},
+                {"validators", options_.validators},
+                {"seconds", options_.seconds},
+                {"offered_tx_per_s", round_to(f.offered_tx_per_s, 1)},
+                {"read_offered_per_s", options_.read_rate},
+                {"history_tx", f.history_tx},
+                {"bench_signed_tx_per_s", round_to(f.signed_tx_per_s, 1)},
+                {"refused", f.refused},
+                {"cores", std::thread::hardware_concurrency()},
+                {"cpu", cpu_model()},
+                {"commit", commit != nullptr ? Json(std::string(commit)) : Json(nullptr)},
+                {"notes", f.notes}};
     Json phases = Json::object();
     for (const auto& [name, value] : f.phase_s) phases[name] = round_to(value, 2);
     out["phase_s"] = phases;
@@ -787,23 +842,27 @@ void BenchRun::print(const Figures& f) const {
     std::snprintf(text, sizeof text, "%.*f%s", digits, *v, unit);
     return std::string(text);
   };
-  std::cout << "OneBill bench: " << options_.validators << " validator(s), " << options_.seconds << " s per phase, "
-            << std::thread::hardware_concurrency() << " cores (" << cpu_model() << ")"
+  std::cout << "OneBill bench: " << options_.validators << " validator(s), " << options_.seconds
+            << " s per phase, " << std::thread::hardware_concurrency() << " cores (" << cpu_model() << ")"
             << (commit != nullptr ? std::string(", commit ") + commit : std::string()) << "\n"
             << "  committed           " << show(f.committed_tx_per_s, 0, " tx/s") << " at saturation ("
             << show(ratio, 3, "") << " of secp256k1 recovery)\n"
-            << "  latency at " << show(f.offered_tx_per_s, 0, " tx/s") << "  p50 " << show(f.p50, 1, " ms") << "  p95 "
-            << show(f.p95, 1, " ms") << "  p99 " << show(f.p99, 1, " ms") << " (submit to commit, open loop)\n"
+            << "  latency at " << show(f.offered_tx_per_s, 0, " tx/s") << "  p50 " << show(f.p50, 1, " ms")
+            << "  p95 " << show(f.p95, 1, " ms") << "  p99 " << show(f.p99, 1, " ms")
+            << " (submit to commit, open loop)\n"
             << "  reads               " << show(f.reads_per_s, 0, "/s") << " of " << options_.read_rate
             << "/s offered, p99 " << show(f.read_p99_ms, 2, " ms") << "\n"
             << "  node memory (peak)  "
-            << (f.peak_rss_bytes ? show(static_cast<double>(*f.peak_rss_bytes) / 1048576.0, 1, " MiB") : "not measured")
-            << "   CPU per node " << show(f.cpu_s_per_node, 1, " s") << "   disk " << show(f.disk_bytes_per_tx, 0, " bytes/tx")
-            << " (" << f.history_tx << " tx)\n"
-            << "  restart             " << show(f.restart_s, 2, " s") << " (node holding " << f.history_tx << " tx)\n"
+            << (f.peak_rss_bytes ? show(static_cast<double>(*f.peak_rss_bytes) / 1048576.0, 1, " MiB")
+                                 : "not measured")
+            << "   CPU per node " << show(f.cpu_s_per_node, 1, " s") << "   disk "
+            << show(f.disk_bytes_per_tx, 0, " bytes/tx") << " (" << f.history_tx << " tx)\n"
+            << "  restart             " << show(f.restart_s, 2, " s") << " (node holding " << f.history_tx
+            << " tx)\n"
             << "  sync (new observer) " << show(f.sync_s, 2, " s") << "\n"
             << "  verify documents    " << show(f.verify_docs_per_s, 0, "/s") << " tradetrust/, "
-            << show(f.verify_docs_per_s_reference, 0, "/s") << " reference library (ratio " << show(verify_ratio, 2, "") << ")\n"
+            << show(f.verify_docs_per_s_reference, 0, "/s") << " reference library (ratio "
+            << show(verify_ratio, 2, "") << ")\n"
             << "  secp256k1 recovery  " << show(f.recover_per_s, 0, "/s") << " on all cores\n";
   for (const auto& note : f.notes) std::cout << "  note: " << note << "\n";
 }
@@ -811,8 +870,9 @@ void BenchRun::print(const Figures& f) const {
 }  // namespace
 
 void add_bench_command(CLI::App& root, CommandContext& context) {
-  auto* command = root.add_subcommand(
-      "bench", "Measure a consortium this command starts: throughput, latency, reads, memory, restart, sync, verification");
+  auto* command = root.add_subcommand("bench",
+                                      "Measure a consortium this command starts: throughput, latency, reads, "
+                                      "memory, restart, sync, verification");
   auto options = std::make_shared<BenchOptions>();
   command->add_option("--validators", options->validators, "Validators of the consortium (default 1)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{16}));
@@ -821,15 +881,19 @@ void add_bench_command(CLI::App& root, CommandContext& context) {
   command->add_flag("--json", options->json_output, "Print one JSON object instead of the summary");
   command->add_option("--history", options->history,
                       "Transactions the restarted node holds (default: what the run commits)");
-  command->add_option("--keep", options->keep, "Build the consortium in this (new or empty) directory and keep it");
+  command->add_option("--keep", options->keep,
+                      "Build the consortium in this (new or empty) directory and keep it");
   command->add_option("--block-interval-ms", options->block_interval_ms,
                       "Passed to the nodes (default: their configuration's)");
   command->add_option("--read-rate", options->read_rate, "Reads per second offered (default 20000)")
       ->check(CLI::Range(1.0, 1e7));
-  command->add_option("--connections", options->connections, "Keep-alive connections that submit (default 32)")
+  command
+      ->add_option("--connections", options->connections, "Keep-alive connections that submit (default 32)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
-  command->add_option("--workload-tx-per-s", options->workload_tx_per_s,
-                      "Size of the saturation workload, in transactions per second of --seconds (default: from a short probe run)")
+  command
+      ->add_option("--workload-tx-per-s", options->workload_tx_per_s,
+                   "Size of the saturation workload, in transactions per second of --seconds (default: from "
+                   "a short probe run)")
       ->check(CLI::Range(100.0, 1e7));
   command->callback([&context, options] {
     context.run = [options] {

@@ -44,16 +44,18 @@ struct Chain {
       for (std::size_t i = start; i < std::min(txs.size(), start + per_block); ++i) {
         auto parsed = ledger::parse_transaction(txs[i].wire, genesis.chain);
         if (!parsed) return txs[i].type + ": " + parsed.problem().rule + ": " + parsed.problem().detail;
-        if (auto signer = ledger::verify_signer(*parsed); !signer) return txs[i].type + ": " + signer.problem().rule;
+        if (auto signer = ledger::verify_signer(*parsed); !signer)
+          return txs[i].type + ": " + signer.problem().rule;
         if (auto added = builder->add(*parsed); !added)
-          return txs[i].type + " #" + std::to_string(i) + ": " + added.problem().rule + ": " + added.problem().detail;
+          return txs[i].type + " #" + std::to_string(i) + ": " + added.problem().rule + ": " +
+                 added.problem().detail;
       }
       auto finished = builder->finish(validator.address());
       REQUIRE(finished.ok());
       auto& [block, executed] = *finished;
       ledger::Commit commit{block.header.height, 0, ledger::block_hash(block.header), {}};
-      const Hash32 digest =
-          ledger::vote_digest(genesis.chain, commit.height, 0, ledger::VoteType::precommit, commit.block_hash);
+      const Hash32 digest = ledger::vote_digest(genesis.chain, commit.height, 0, ledger::VoteType::precommit,
+                                                commit.block_hash);
       commit.precommits.push_back({validator.address(), validator.sign_digest(digest)});
       REQUIRE(store.write(ledger::commit_batch(executed, block, commit), true).ok());
     }
@@ -61,7 +63,9 @@ struct Chain {
   }
 };
 
-AccountCounts small_counts() { return AccountCounts{.carriers = 6, .traders = 5, .banks = 2, .customs = 1}; }
+AccountCounts small_counts() {
+  return AccountCounts{.carriers = 6, .traders = 5, .banks = 2, .customs = 1};
+}
 
 TEST_CASE("every transaction of the bench workload applies when executed in schedule order") {
   const auto accounts = make_accounts(small_counts());
@@ -92,8 +96,9 @@ TEST_CASE("the bench workload mixes the kinds of transactions of a bill's life")
   REQUIRE(workload.ok());
   std::map<std::string, std::size_t> by_type;
   for (const auto& tx : workload->txs) ++by_type[tx.type];
-  for (const char* type : {"bill.issue", "bill.pledge", "bill.release", "bill.endorse", "bill.transfer_holder",
-                           "bill.transfer_owners", "bill.surrender", "bill.accept_surrender", "leg.record"})
+  for (const char* type :
+       {"bill.issue", "bill.pledge", "bill.release", "bill.endorse", "bill.transfer_holder",
+        "bill.transfer_owners", "bill.surrender", "bill.accept_surrender", "leg.record"})
     CHECK_MESSAGE(by_type[type] > 0, type);
   const double per_bill = static_cast<double>(workload->txs.size()) / 30.0;
   CHECK(per_bill == doctest::Approx(WorkloadGenerator::transactions_per_bill).epsilon(0.1));
