@@ -90,6 +90,11 @@ constexpr auto rule_statuses = std::to_array<RuleStatus>({
     {"no-passphrase", 400, "The key file is encrypted: pass --passphrase-file or set ONEBILL_PASSPHRASE.",
      "cli"},
     {"wrong-passphrase", 400, "The passphrase does not decrypt the key file.", "cli"},
+    {"bench", 500, "onebill bench could not start or wait for its nodes, or sign its workload.", "cli"},
+    {"not-measured", 503,
+     "onebill bench could not take this figure (e.g. node or the reference npm modules are missing); it "
+     "reports null rather than a guess.",
+     "cli"},
     {"malformed-key-file", 400, "The key file is not Web3 Secret Storage v3 nor OneBill's plaintext form.",
      "cli"},
     {"key-address-mismatch", 400, "The key file's address is not its key's address; it is refused.", "cli"},
