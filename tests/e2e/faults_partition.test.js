@@ -127,11 +127,14 @@ test('partitions through a relay: halves halt, the isolated and the bridged go o
   await cluster.checkAgreement();
   await healAndProgress('bridge', 2);
 
-  // One way: node 0 mute (nothing it sends arrives), yet it hears everything and follows.
+  // One way: node 0 mute (nothing it sends arrives); the three others go on. Node 0 is not required to
+  // follow while mute: its peers close links that stay silent and a new link needs a handshake both
+  // ways, so whether it still hears them depends on timing (CI run of 20:37: it did not). After healing
+  // it must catch up (healAndProgress checks every node).
   for (let j = 1; j < 4; j++) relay.cut(0, j);
   for (let k = 0; k < 2; k++) height = await commitVia(rail, 1 + k, 'node 0 mute');
-  await cluster.waitHeight(all, height, 20000);
-  await healAndProgress('node 0 mute', 0);
+  await cluster.waitHeight([1, 2, 3], height, 20000);
+  await healAndProgress('node 0 mute', 1);
 
   // One way: node 0 deaf (nothing reaches it), though what it sends arrives; the others go on.
   for (let j = 1; j < 4; j++) relay.cut(j, 0);
