@@ -129,7 +129,7 @@ double measure_recover_per_s(double seconds) {
     threads.emplace_back([&, t] {
       std::uint64_t count = 0;
       for (std::size_t i = t; !stop.load(std::memory_order_relaxed); ++i) {
-        auto address = recover_address(samples[i % samples.size()].first, samples[i % samples.size()].second);
+        auto address = recover_address_uncached(samples[i % samples.size()].first, samples[i % samples.size()].second);
         ONEBILL_ASSERT(address.ok());
         ++count;
       }

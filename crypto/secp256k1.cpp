@@ -6,6 +6,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "crypto/hash.h"
 #include "crypto/hex.h"
@@ -130,6 +134,18 @@ PrivateKey::~PrivateKey() {
 }
 
 std::optional<Address> address_of_public_key(ByteView public_key) {
+  // Validators' consensus keys are decoded again at every height and every commit check; this
+  // thread's last few hundred answers are kept (a pure function of the bytes, so the same answer).
+  thread_local std::unordered_map<std::string, std::optional<Address>> known;
+  std::string key(reinterpret_cast<const char*>(public_key.data()), public_key.size());
+  if (auto found = known.find(key); found != known.end()) return found->second;
+  if (known.size() >= 256) known.clear();
+  auto address = address_of_public_key_uncached(public_key);
+  known.emplace(std::move(key), address);
+  return address;
+}
+
+std::optional<Address> address_of_public_key_uncached(ByteView public_key) {
   // Only the SEC 1 forms named in the header: 0x04 uncompressed or 0x02/0x03 compressed (libsecp256k1
   // would also take the obsolete "hybrid" 0x06/0x07 form).
   const bool uncompressed = public_key.size() == 65 && public_key[0] == 0x04;
@@ -141,7 +157,7 @@ std::optional<Address> address_of_public_key(ByteView public_key) {
   return address_of_uncompressed(serialize_uncompressed(pubkey));
 }
 
-Result<Address> recover_address(const Hash32& digest, const Signature& signature) {
+Result<Address> recover_address_uncached(const Hash32& digest, const Signature& signature) {
   const std::uint8_t* r = signature.data();
   const std::uint8_t* s = signature.data() + 32;
   const std::uint8_t v = signature[64];
@@ -163,6 +179,47 @@ Result<Address> recover_address(const Hash32& digest, const Signature& signature
     return signature_problem("the signature recovers no public key");
   }
   return address_of_uncompressed(serialize_uncompressed(pubkey));
+}
+
+namespace {
+
+// A direct-mapped table of this thread's recent successful recoveries. Keyed on the whole digest and
+// signature (compared in full on lookup); the slot comes from signature bytes, so a sender who picks
+// signatures can only evict entries, never make one answer for another.
+class RecoveryMemo {
+ public:
+  std::optional<Address> find(const Hash32& digest, const Signature& signature) const {
+    const Slot& slot = slots_[index(signature)];
+    if (slot.used && slot.digest == digest && slot.signature == signature) return slot.address;
+    return std::nullopt;
+  }
+  void remember(const Hash32& digest, const Signature& signature, const Address& address) {
+    slots_[index(signature)] = Slot{digest, signature, address, true};
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 1024;
+  struct Slot {
+    Hash32 digest{};
+    Signature signature{};
+    Address address{};
+    bool used = false;
+  };
+  static std::size_t index(const Signature& signature) {
+    // r's low bytes: uniformly spread for honest signatures.
+    return (std::size_t{signature[30]} << 8 | signature[31]) % kSlots;
+  }
+  std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
+};
+
+}  // namespace
+
+Result<Address> recover_address(const Hash32& digest, const Signature& signature) {
+  thread_local RecoveryMemo memo;
+  if (auto known = memo.find(digest, signature)) return *known;
+  auto address = recover_address_uncached(digest, signature);
+  if (address.ok()) memo.remember(digest, signature, *address);
+  return address;
 }
 
 Result<Signature> parse_signature(std::string_view text) {

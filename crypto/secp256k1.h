@@ -41,11 +41,19 @@ class PrivateKey {
 };
 
 // Address of an uncompressed (65-byte) or compressed (33-byte) public key; nullopt if not a point.
+// Answers are remembered per thread (the last 256 keys), like recover_address's.
 std::optional<Address> address_of_public_key(ByteView public_key);
+std::optional<Address> address_of_public_key_uncached(ByteView public_key);
 
 // Recovers the signer's address from a digest and a 65-byte signature. Refuses ("signature-encoding")
 // high-s, v other than 27/28, r or s zero or not below n, and signatures that recover no key.
+// Successful recoveries are remembered in a small per-thread table (1,024 slots, direct-mapped), so a
+// signature checked again on the same thread (a vote on receipt and again in the commit it ends up in;
+// in the simulator, the same vote at every simulated node) costs a table lookup. The answer is the same
+// either way: the table only holds results of recover_address_uncached.
 Result<Address> recover_address(const Hash32& digest, const Signature& signature);
+// The same without the table: what one recovery costs (onebill bench's recover_per_s).
+Result<Address> recover_address_uncached(const Hash32& digest, const Signature& signature);
 
 // Parses "0x" + exactly 130 lowercase hex digits; "signature-encoding" otherwise (uppercase included).
 Result<Signature> parse_signature(std::string_view text);

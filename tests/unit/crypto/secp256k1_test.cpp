@@ -179,3 +179,33 @@ TEST_CASE("random keys sign and recover round-trip with low s and v 27 or 28") {
   }
   CHECK(seen.size() == 300);
 }
+
+TEST_CASE("a recovery answered from the per-thread table is the recovery itself") {
+  // Many signatures, more than the table has slots, each recovered twice and under a changed digest or
+  // signature: the table never answers for a key it was not given.
+  std::vector<std::pair<Hash32, Signature>> signed_digests;
+  std::vector<Address> signers;
+  for (int i = 0; i < 1500; ++i) {
+    const PrivateKey key = PrivateKey::generate();
+    const Hash32 digest = keccak256("memo " + std::to_string(i));
+    signed_digests.emplace_back(digest, key.sign_digest(digest));
+    signers.push_back(key.address());
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < signed_digests.size(); ++i) {
+      const auto& [digest, signature] = signed_digests[i];
+      auto signer = recover_address(digest, signature);
+      REQUIRE(signer.ok());
+      CHECK(*signer == signers[i]);
+      CHECK(*signer == *recover_address_uncached(digest, signature));
+      Hash32 other = digest;
+      other[31] ^= 1;
+      auto other_signer = recover_address(other, signature);
+      CHECK((!other_signer.ok() || *other_signer != signers[i]));
+      Signature flipped = signature;
+      flipped[64] = signature[64] == 27 ? 28 : 27;
+      auto flipped_signer = recover_address(digest, flipped);
+      CHECK((!flipped_signer.ok() || *flipped_signer != signers[i]));
+    }
+  }
+}
