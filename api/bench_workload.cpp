@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/time_text.h"
 #include "crypto/hash.h"
 #include "crypto/hex.h"
 #include "crypto/json.h"
@@ -38,19 +39,6 @@ std::string role_word(ledger::Role role) {
       return "admin";
   }
   return "party";
-}
-
-// RFC 3339 UTC with milliseconds and Z (DESIGN §4 `time`).
-std::string rfc3339_now_plus(std::uint64_t offset_ms) {
-  const auto now = std::chrono::system_clock::now() + std::chrono::milliseconds(offset_ms);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[96];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
-  return text;
 }
 
 // The parties and legs of one bill.
@@ -103,7 +91,7 @@ void WorkloadGenerator::set_next_nonces(const std::vector<std::uint64_t>& next_n
 Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bills_per_cohort,
                                              unsigned threads) {
   ONEBILL_ASSERT(bills_per_cohort > 0);
-  const std::string time_text = rfc3339_now_plus(0);
+  const std::string time_text = rfc3339_ms(std::chrono::system_clock::now());
   // Plan every bill first: ids, parties, legs.
   std::vector<BillPlan> plans;
   plans.reserve(cohorts * bills_per_cohort);

@@ -8,6 +8,7 @@
 #include "api/cli.h"
 #include "api/cli_client.h"
 #include "api/files.h"
+#include "api/time_text.h"
 #include "crypto/hex.h"
 #include "tradetrust/bill_block.h"
 #include "tradetrust/document.h"
@@ -119,18 +120,6 @@ Result<json::Json> parse_legs(BillArguments& args) {
     legs.push_back({{"mode", parts[0]}, {"carrier", *carrier}, {"from", parts[2]}, {"to", parts[3]}});
   }
   return legs;
-}
-
-std::string now_rfc3339_ms() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[96];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
-  return text;
 }
 
 // `bill issue --doc`: the ledger fields of a wrapped OneBill document (DESIGN §6). Refuses a document
@@ -582,7 +571,7 @@ void add_bill_commands(CLI::App& root, CommandContext& context) {
                                               {"leg", a.leg},
                                               {"event", a.event},
                                               {"location", a.location},
-                                              {"time", a.time.empty() ? now_rfc3339_ms() : a.time}};
+                                              {"time", a.time.empty() ? rfc3339_ms(std::chrono::system_clock::now()) : a.time}};
                               if (!a.conveyance.empty()) body["conveyance"] = a.conveyance;
                               return with_remark(std::move(body), a);
                             });
