@@ -5,10 +5,10 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
 const { BIN, initHome, startNode, request, sleep, Party } = require('./lib/onebill');
+const { billBody } = require('./lib/cluster');
 
 const KILLS = Number(process.env.ONEBILL_CRASH_KILLS || 20);
 const WINDOW = 6; // transactions a sender has in flight
@@ -31,18 +31,7 @@ async function stream(party, shipper, acked, stop) {
     const ids = [];
     for (let i = 0; i < WINDOW; i++) {
       const wait = i === WINDOW - 1;
-      const sent = await party.send(
-        'bill.issue',
-        {
-          id: '0x' + crypto.randomBytes(32).toString('hex'),
-          reference: 'CR-' + crypto.randomBytes(7).toString('hex'),
-          kind: 'BOL',
-          to_order: true,
-          holder: shipper.address,
-          legs: [{ mode: 'SEA', carrier: party.address, from: 'CNQZH', to: 'SGSIN' }],
-        },
-        { wait },
-      );
+      const sent = await party.send('bill.issue', billBody(party, shipper), { wait });
       if (sent.status === 200) acked.set(sent.id, sent.body.height);
       else if (sent.status === 202) ids.push(sent.id);
       else throw new Error(`unexpected answer ${sent.status}: ${JSON.stringify(sent.body)}`);
