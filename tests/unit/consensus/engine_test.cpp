@@ -360,8 +360,15 @@ TEST_CASE("a proposal from a validator that is not the round's proposer is dropp
   CHECK(outcome.dropped->rule == "not-proposer");
 }
 
-TEST_CASE("a restarted validator re-sends its signed messages and never signs below them") {
-  Cluster cluster({1, 1, 1, 1});
+// Four validators at height 1: `me` (the one after round 0's proposer) receives the proposal and the
+// other three's prevotes for it, so it precommits and locks in round 0.
+struct LockedInRoundZero {
+  std::size_t me;
+  Hash32 first_hash;
+  SignState saved;  // the last sign state `me` persisted
+};
+
+LockedInRoundZero lock_in_round_zero(Cluster& cluster) {
   cluster.give_all(cluster.issue(0));
   cluster.start_all(1);
   const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
@@ -375,7 +382,12 @@ TEST_CASE("a restarted validator re-sends its signed messages and never signs be
       cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash),
                                                    cluster.now));
   }
-  const SignState saved = cluster.records[me].persisted.back();
+  return {me, first_hash, cluster.records[me].persisted.back()};
+}
+
+TEST_CASE("a restarted validator re-sends its signed messages and never signs below them") {
+  Cluster cluster({1, 1, 1, 1});
+  const auto [me, first_hash, saved] = lock_in_round_zero(cluster);
   REQUIRE(saved.step == Step::precommit);
   // Through JSON, as the node stores it.
   auto restored = sign_state_from_json(json::read(json::canonical(to_json(saved))).value());
@@ -400,21 +412,8 @@ TEST_CASE("a restarted validator re-sends its signed messages and never signs be
 
 TEST_CASE("a validator restarted while locked re-proposes its locked block with the proof of lock (L14)") {
   Cluster cluster({1, 1, 1, 1});
-  cluster.give_all(cluster.issue(0));
-  cluster.start_all(1);
-  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
-  const std::size_t me = (proposer0 + 1) % 4;
-  cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
-  const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
-  const Hash32 first_hash = ledger::block_hash(first.block.header);
-  cluster.run(me, cluster.engines[me]->on_proposal(first, cluster.now));
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me)
-      cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash),
-                                                   cluster.now));
-  }
+  const auto [me, first_hash, saved] = lock_in_round_zero(cluster);
   // Locked in round 0; the sign state keeps the block and its +2/3 prevotes, through JSON.
-  const SignState saved = cluster.records[me].persisted.back();
   REQUIRE(saved.locked_proposal.has_value());
   CHECK(ledger::block_hash(saved.locked_proposal->block.header) == first_hash);
   CHECK(saved.lock_proof.size() == 3);  // the +2/3 seen when it locked
