@@ -186,24 +186,38 @@ TEST_CASE("huge rounds are not stored, but +1/3 of the power in a higher round m
   CHECK(engine.round() == 5);  // validators 1 and 2 (1/2) are in round 5 or beyond
 }
 
-TEST_CASE("a validator locked on a block prevotes nil on another block proposed without a proof of lock") {
-  Cluster cluster({1, 1, 1, 1});
+// Four validators at height 1: `me` (the one after round 0's proposer) receives the proposal and the
+// other three's prevotes for it, so it precommits and locks in round 0.
+struct LockedInRoundZero {
+  std::size_t me;
+  Hash32 first_hash;
+  SignState saved;  // the last sign state `me` persisted
+};
+
+LockedInRoundZero lock_in_round_zero(Cluster& cluster) {
   cluster.give_all(cluster.issue(0));
   cluster.start_all(1);
   const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
   const std::size_t me = (proposer0 + 1) % 4;
-  auto& engine = *cluster.engines[me];
   cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
-  // Deliver only the proposal to `me`, then three prevotes for it: `me` locks in round 0.
   const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
   const Hash32 first_hash = ledger::block_hash(first.block.header);
-  cluster.run(me, engine.on_proposal(first, cluster.now));
+  cluster.run(me, cluster.engines[me]->on_proposal(first, cluster.now));
   for (std::size_t i = 0; i < 4; ++i) {
     if (i != me)
-      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
+      cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash),
+                                                   cluster.now));
   }
+  return {me, first_hash, cluster.records[me].persisted.back()};
+}
+
+TEST_CASE("a validator locked on a block prevotes nil on another block proposed without a proof of lock") {
+  Cluster cluster({1, 1, 1, 1});
+  // Deliver only the proposal to `me`, then three prevotes for it: `me` locks in round 0.
+  const auto [me, first_hash, saved] = lock_in_round_zero(cluster);
+  auto& engine = *cluster.engines[me];
   REQUIRE(last_vote(cluster.records[me], VoteType::precommit)->block == first_hash);
-  CHECK(cluster.records[me].persisted.back().locked_block == first_hash);
+  CHECK(saved.locked_block == first_hash);
   // Round 1 (others precommitted nil): a different block, fresh (no pol_round), from round 1's proposer.
   for (std::size_t i = 0; i < 4; ++i) {
     if (i != me)
@@ -228,20 +242,10 @@ TEST_CASE("a validator locked on a block prevotes nil on another block proposed 
 
 TEST_CASE("a locked validator prevotes a re-proposal whose proof of lock is at or after its lock (L28)") {
   Cluster cluster({1, 1, 1, 1});
-  cluster.give_all(cluster.issue(0));
-  cluster.start_all(1);
-  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
-  const std::size_t me = (proposer0 + 1) % 4;
-  auto& engine = *cluster.engines[me];
-  cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
-  const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
-  const Hash32 first_hash = ledger::block_hash(first.block.header);
   // `me` locks on the first block in round 0.
-  cluster.run(me, engine.on_proposal(first, cluster.now));
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me)
-      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash), cluster.now));
-  }
+  [[maybe_unused]] const auto [me, first_hash, saved] = lock_in_round_zero(cluster);
+  auto& engine = *cluster.engines[me];
+  const std::size_t proposer0 = index_of(cluster, engine.proposer_of(0));
   // Round 1 and 2 pass with nil precommits; a different block B gets a polka in round 1.
   auto other = node::propose(cluster.apps[me]->store, {cluster.issue(0)}, cluster.now + 5,
                              cluster.keys[proposer0].address());
@@ -358,31 +362,6 @@ TEST_CASE("a proposal from a validator that is not the round's proposer is dropp
   auto outcome = cluster.engines[me]->on_proposal(
       signed_proposal(cluster, other, 1, 0, std::nullopt, made->block->block), cluster.now);
   CHECK(outcome.dropped->rule == "not-proposer");
-}
-
-// Four validators at height 1: `me` (the one after round 0's proposer) receives the proposal and the
-// other three's prevotes for it, so it precommits and locks in round 0.
-struct LockedInRoundZero {
-  std::size_t me;
-  Hash32 first_hash;
-  SignState saved;  // the last sign state `me` persisted
-};
-
-LockedInRoundZero lock_in_round_zero(Cluster& cluster) {
-  cluster.give_all(cluster.issue(0));
-  cluster.start_all(1);
-  const std::size_t proposer0 = index_of(cluster, cluster.engines[0]->proposer_of(0));
-  const std::size_t me = (proposer0 + 1) % 4;
-  cluster.run(proposer0, cluster.engines[proposer0]->on_candidates_available(cluster.now));
-  const Proposal first = std::get<Proposal>(cluster.records[proposer0].sent.front());
-  const Hash32 first_hash = ledger::block_hash(first.block.header);
-  cluster.run(me, cluster.engines[me]->on_proposal(first, cluster.now));
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me)
-      cluster.run(me, cluster.engines[me]->on_vote(cluster.vote(i, 1, 0, VoteType::prevote, first_hash),
-                                                   cluster.now));
-  }
-  return {me, first_hash, cluster.records[me].persisted.back()};
 }
 
 TEST_CASE("a restarted validator re-sends its signed messages and never signs below them") {
