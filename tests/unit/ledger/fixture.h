@@ -64,6 +64,15 @@ inline std::string bill_id(const std::string& label) {
   return hex::encode(keccak256("bill/" + label));
 }
 
+// A leg.record body (DESIGN §4) at a fixed time; `conveyance` (vessel voyage, train number) when given.
+inline json::Json leg_event_body(const std::string& id, unsigned leg, const std::string& event,
+                                 const std::string& location, const std::string& conveyance = "") {
+  json::Json body{{"bill", id}, {"leg", leg}, {"event", event}, {"location", location},
+                  {"time", "2026-03-01T08:00:00.000Z"}};
+  if (!conveyance.empty()) body["conveyance"] = conveyance;
+  return body;
+}
+
 struct ConsortiumOptions {
   int extra_admins = 0;  // admin-2, admin-3, ... (governance needs several)
   std::string chain = "onebill-test";

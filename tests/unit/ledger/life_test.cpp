@@ -12,12 +12,7 @@ namespace ledger = onebill::ledger;
 
 namespace {
 Json event_body(const std::string& id, unsigned leg, const std::string& event, const std::string& location) {
-  return Json{{"bill", id},
-              {"leg", leg},
-              {"event", event},
-              {"location", location},
-              {"time", "2026-03-01T08:00:00.000Z"},
-              {"conveyance", leg == 0 ? "X8012" : "MV LION CITY 042E"}};
+  return onebill::test::leg_event_body(id, leg, event, location, leg == 0 ? "X8012" : "MV LION CITY 042E");
 }
 }  // namespace
 

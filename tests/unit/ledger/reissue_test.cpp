@@ -7,24 +7,17 @@
 using onebill::json::Json;
 using onebill::test::bill_id;
 using onebill::test::Consortium;
+using onebill::test::leg_event_body;
 namespace ledger = onebill::ledger;
 
 namespace {
-
-Json event_body(const std::string& id, int leg, const std::string& event, const std::string& location) {
-  return Json{{"bill", id},
-              {"leg", static_cast<unsigned>(leg)},
-              {"event", event},
-              {"location", location},
-              {"time", "2026-03-01T08:00:00.000Z"}};
-}
 
 // Issues a to-order bill by carrier-rail to the shipper, records RECEIVED and DEPARTED on its rail leg,
 // then has it surrendered for amendment with `reason` and accepted: a VOIDED bill ready for reissue.
 std::string voided_bill(Consortium& c, const std::string& label, const std::string& reason = "COD") {
   const std::string id = c.issue_order_bill(label);
-  c.ok(c.carrier_rail, "leg.record", event_body(id, 0, "RECEIVED", "CNCKG"));
-  c.ok(c.carrier_rail, "leg.record", event_body(id, 0, "DEPARTED", "CNCKG"));
+  c.ok(c.carrier_rail, "leg.record", leg_event_body(id, 0, "RECEIVED", "CNCKG"));
+  c.ok(c.carrier_rail, "leg.record", leg_event_body(id, 0, "DEPARTED", "CNCKG"));
   c.ok(c.shipper, "bill.surrender", Json{{"bill", id}, {"purpose", "AMENDMENT"}, {"reason", reason}});
   c.ok(c.carrier_rail, "bill.accept_surrender", Consortium::bill_body(id));
   return id;
