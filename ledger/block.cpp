@@ -311,7 +311,7 @@ Result<ExecutedBlock> execute_block(const Store& store, const Block& block,
       if (!signer) return invalid(signer.problem().rule, prefix() + signer.problem().detail);
     }
     const BlockContext context{header.height, header.time_ms, *chain, static_cast<std::uint32_t>(i)};
-    Status applied = apply(*transaction, overlay, context);
+    Status applied = apply(*transaction, overlay, context, &executed.writers);
     if (!applied)
       return Problem{applied.problem().rule, prefix() + applied.problem().detail, applied.problem().kind};
     executed.transaction_ids.push_back(transaction->id);
@@ -325,7 +325,7 @@ Result<ExecutedBlock> execute_block(const Store& store, const Block& block,
   executed.next_validators = std::move(*next);
   executed.state_root = next_state_root((*head)->state_root, overlay.writes());
   if (header.state_root != executed.state_root) return bad_block("state_root does not match");
-  executed.writes = overlay.writes();
+  executed.writes = overlay.take_writes();
   return executed;
 }
 
@@ -356,7 +356,7 @@ Status BlockBuilder::add(const Transaction& transaction) {
                    "the block is full (" + std::to_string(limits::max_batch_transactions) + " transactions)");
   }
   context_.tx_index = static_cast<std::uint32_t>(transactions_.size());
-  ONEBILL_TRY(apply(transaction, overlay_, context_));
+  ONEBILL_TRY(apply(transaction, overlay_, context_, &writers_));
   transactions_.push_back(wire_text(transaction));
   ids_.push_back(transaction.id);
   senders_.push_back(transaction.from);
@@ -371,6 +371,7 @@ Result<std::pair<Block, ExecutedBlock>> BlockBuilder::finish(const Address& prop
   executed.state_root = next_state_root(head_.state_root, executed.writes);
   executed.transaction_ids = ids_;
   executed.senders = senders_;
+  executed.writers = writers_;
   executed.next_validators = *next;
   Block block;
   block.header.chain = context_.chain;

@@ -117,6 +117,7 @@ Result<Head> head_from_json(const json::Json& json);
 // A block's transactions executed on an overlay of the committed state: what commit_batch writes.
 struct ExecutedBlock {
   WriteSet writes;  // state, history, indexes, nonces (W)
+  KeyWriters writers;  // who wrote each key of W (for the mempool's re-check)
   Hash32 state_root{};
   std::vector<Hash32> transaction_ids;  // in block order
   std::vector<Address> senders;         // each transaction's `from`, in block order (the index names it)
@@ -164,6 +165,7 @@ class BlockBuilder {
   std::vector<std::string> transactions_;
   std::vector<Hash32> ids_;
   std::vector<Address> senders_;
+  KeyWriters writers_;
 };
 
 // The one write batch of a committed block: its state writes, the block (B/), the commit (C/), the

@@ -11,6 +11,7 @@
 
 #include "crypto/assert.h"
 #include "crypto/json.h"
+#include "ledger/decoded_bills.h"
 #include "ledger/json_read.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
@@ -304,7 +305,9 @@ class Execution {
     if (was_reserved && !reserved) state_.erase(keys::reference_key(after.issuer, after.reference));
     if (reserved && !was_reserved)
       state_.put(keys::reference_key(after.issuer, after.reference), keys::raw(after.id));
-    state_.put(keys::bill_key(after.id), encode(to_json(after)));
+    std::string text = bill_jcs(after);  // = encode(to_json(after)), without the DOM
+    internal::remember_decoded_bill(text, after);  // the next load of this text needs no parse
+    state_.put(keys::bill_key(after.id), std::move(text));
     return {};
   }
 
@@ -1214,7 +1217,8 @@ bool is_governance_action(std::string_view action) {
          std::end(governance_actions);
 }
 
-Status apply(const Transaction& transaction, Overlay& state, const BlockContext& context) {
+Status apply(const Transaction& transaction, Overlay& state, const BlockContext& context,
+             KeyWriters* writers) {
   ONEBILL_ASSERT(context.height >= 1);
   if (transaction.chain != context.chain) {
     return invalid("wrong-chain",
@@ -1239,6 +1243,12 @@ Status apply(const Transaction& transaction, Overlay& state, const BlockContext&
   Execution execution(transaction, child, context);
   ONEBILL_TRY(execution.run());
   child.put(keys::account_key(transaction.from), std::to_string(*next_nonce + 1));
+  if (writers != nullptr) {
+    for (const auto& [key, value] : child.writes()) {
+      const auto [entry, inserted] = writers->try_emplace(key, transaction.from);
+      if (!inserted && entry->second != transaction.from) entry->second = std::nullopt;  // several
+    }
+  }
   child.merge_into(state);
   return {};
 }

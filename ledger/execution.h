@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "crypto/result.h"
 #include "ledger/store.h"
@@ -45,6 +46,8 @@ class Overlay final : public Store {
   void erase(std::string key) { writes_[std::move(key)] = std::nullopt; }
 
   const WriteSet& writes() const { return writes_; }
+  // Hands the writes over (the overlay is empty afterwards): a block's W without a copy.
+  WriteSet take_writes() { return std::exchange(writes_, WriteSet{}); }
   // Moves this overlay's writes into `parent` (which must be the base this overlay was made over).
   void merge_into(Overlay& parent);
   // The writes as a batch, in key order.
@@ -64,12 +67,19 @@ struct BlockContext {
   std::uint32_t tx_index = 0;  // position of the transaction in its block (orders party events)
 };
 
+// Which sender wrote each key of a block's writes W: its one writer, or nullopt when transactions of
+// several senders wrote it. The mempool's re-check after a commit (node/mempool.h) keeps a sender's
+// pending state when every key it read that the block wrote was written by that sender alone.
+using KeyWriters = std::map<std::string, std::optional<Address>, std::less<>>;
+
 // Applies one parsed transaction whose signer has been verified (verify_signer) to `state`.
 // Checks, in order: chain (wrong-chain), nonce (nonce-used / nonce-gap), expires_ms < time_ms
 // (expired), then the signer's rights and every rule of the action (DESIGN §7 names: not-permitted
 // with the rule in the detail, or one of the 409 names). On success writes state, history, indexes and
 // the signer's next nonce into `state`; on refusal `state` is left exactly as it was.
-Status apply(const Transaction& transaction, Overlay& state, const BlockContext& context);
+// With `writers`, a success also notes every key the transaction wrote as written by its sender.
+Status apply(const Transaction& transaction, Overlay& state, const BlockContext& context,
+             KeyWriters* writers = nullptr);
 
 // The gov.propose actions (DESIGN §2).
 bool is_governance_action(std::string_view action);

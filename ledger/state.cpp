@@ -350,6 +350,217 @@ Result<Bill> bill_from_json(const Json& json) {
   });
 }
 
+namespace {
+
+// The JCS writer of bill_jcs: members are written in RFC 8785 order by hand (every key is ASCII, so
+// UTF-16 order is byte order); the unit tests compare the text with canonical(to_json(bill)).
+class JcsWriter {
+ public:
+  explicit JcsWriter(std::string& out) : out_(out) {}
+  // A member's key (ASCII letters and '_': nothing to escape); its value is written next.
+  void key(std::string_view name) {
+    if (need_comma_) out_.push_back(',');
+    out_.push_back('"');
+    out_.append(name);
+    out_ += "\":";
+    after_key_ = true;
+  }
+  void string(std::string_view text) {
+    begin_value();
+    out_ += json::quote(text);
+    need_comma_ = true;
+  }
+  void plain_string(std::string_view ascii) {  // hex, EIP-55, enum names: nothing to escape
+    begin_value();
+    out_.push_back('"');
+    out_.append(ascii);
+    out_.push_back('"');
+    need_comma_ = true;
+  }
+  void address(const Address& address) { plain_string(address_text(address)); }
+  void hash(const Hash32& hash) { plain_string(hash_text(hash)); }
+  void number(std::uint64_t value) {
+    begin_value();
+    constexpr std::uint64_t exact_limit = std::uint64_t{1} << 53;
+    out_ += value <= exact_limit ? std::to_string(value) : json::ecmascript_number(static_cast<double>(value));
+    need_comma_ = true;
+  }
+  void boolean(bool value) {
+    begin_value();
+    out_ += value ? "true" : "false";
+    need_comma_ = true;
+  }
+  void null() {
+    begin_value();
+    out_ += "null";
+    need_comma_ = true;
+  }
+  void begin_object() { begin_container('{'); }
+  void end_object() { end_container('}'); }
+  void begin_array() { begin_container('['); }
+  void end_array() { end_container(']'); }
+
+ private:
+  // A value after a key takes no comma; an array element after another one does.
+  void begin_value() {
+    if (!after_key_ && need_comma_) out_.push_back(',');
+    after_key_ = false;
+  }
+  void begin_container(char open) {
+    begin_value();
+    out_.push_back(open);
+    need_comma_ = false;
+  }
+  void end_container(char close) {
+    out_.push_back(close);
+    need_comma_ = true;
+  }
+  std::string& out_;
+  bool need_comma_ = false;
+  bool after_key_ = false;
+};
+
+void write_address_or_null(JcsWriter& w, const std::optional<Address>& address) {
+  if (address) {
+    w.address(*address);
+  } else {
+    w.null();
+  }
+}
+
+void write_hashes(JcsWriter& w, const std::vector<Hash32>& hashes) {
+  w.begin_array();
+  for (const auto& hash : hashes) w.hash(hash);
+  w.end_array();
+}
+
+void write_leg(JcsWriter& w, const Leg& leg) {
+  w.begin_object();
+  w.key("carrier");
+  w.address(leg.carrier);
+  w.key("events");
+  w.begin_array();
+  for (const auto& event : leg.events) {
+    w.begin_object();
+    if (event.conveyance) {
+      w.key("conveyance");
+      w.string(*event.conveyance);
+    }
+    w.key("event");
+    w.plain_string(name(event.event));
+    w.key("height");
+    w.number(event.height);
+    if (event.implied) {
+      w.key("implied");
+      w.boolean(true);
+    }
+    w.key("location");
+    w.string(event.location);
+    if (event.remark) {
+      w.key("remark");
+      w.string(*event.remark);
+    }
+    w.key("signer");
+    w.address(event.signer);
+    w.key("time");
+    w.string(event.time);
+    w.key("time_ms");
+    w.number(event.time_ms);
+    w.key("tx");
+    w.hash(event.tx);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("from");
+  w.string(leg.from);
+  w.key("mode");
+  w.plain_string(name(leg.mode));
+  w.key("to");
+  w.string(leg.to);
+  w.end_object();
+}
+
+}  // namespace
+
+std::string bill_jcs(const Bill& bill) {
+  std::string out;
+  out.reserve(1024);
+  JcsWriter w(out);
+  w.begin_object();
+  w.key("beneficiary");
+  write_address_or_null(w, bill.beneficiary);
+  w.key("changed_height");
+  w.number(bill.changed_height);
+  w.key("first_holder");
+  w.address(bill.first_holder);
+  w.key("history_length");
+  w.number(bill.history_length);
+  w.key("holder");
+  w.address(bill.holder);
+  w.key("id");
+  w.hash(bill.id);
+  w.key("issued_height");
+  w.number(bill.issued_height);
+  w.key("issuer");
+  w.address(bill.issuer);
+  w.key("kind");
+  w.plain_string(name(bill.kind));
+  w.key("legs");
+  w.begin_array();
+  for (const auto& leg : bill.legs) write_leg(w, leg);
+  w.end_array();
+  if (bill.nominee) {
+    w.key("nominee");
+    w.address(*bill.nominee);
+  }
+  if (bill.pending) {
+    w.key("pending");
+    w.begin_object();
+    w.key("height");
+    w.number(bill.pending->height);
+    w.key("purpose");
+    w.plain_string(name(bill.pending->purpose));
+    if (bill.pending->reason) {
+      w.key("reason");
+      w.plain_string(name(*bill.pending->reason));
+    }
+    w.key("requester");
+    w.address(bill.pending->requester);
+    w.end_object();
+  }
+  if (bill.pledge) {
+    w.key("pledge");
+    w.begin_object();
+    w.key("bank");
+    w.address(bill.pledge->bank);
+    w.key("pledgor");
+    w.address(bill.pledge->pledgor);
+    w.key("reference");
+    w.string(bill.pledge->reference);
+    w.end_object();
+  }
+  if (bill.prev_beneficiary) {
+    w.key("prev_beneficiary");
+    write_address_or_null(w, *bill.prev_beneficiary);
+  }
+  if (bill.prev_holder) {
+    w.key("prev_holder");
+    w.address(*bill.prev_holder);
+  }
+  w.key("reference");
+  w.string(bill.reference);
+  w.key("replaced_by");
+  write_hashes(w, bill.replaced_by);
+  w.key("replaces");
+  write_hashes(w, bill.replaces);
+  w.key("status");
+  w.plain_string(name(bill.status));
+  w.key("to_order");
+  w.boolean(bill.to_order);
+  w.end_object();
+  return out;
+}
+
 Control control_of(const Bill& bill) {
   return Control{bill.id, bill.holder, bill.beneficiary, bill.pledge, bill.status};
 }

@@ -162,6 +162,9 @@ struct Bill {
 };
 json::Json to_json(const Bill& bill);
 Result<Bill> bill_from_json(const json::Json& json);
+// json::canonical(to_json(bill)), written directly without a DOM: the stored text of a bill, which
+// every transaction on a bill writes.
+std::string bill_jcs(const Bill& bill);
 
 // The possession/title answer of GET /v1/bills/{id}/control (the API adds height and block hash).
 // JSON: {bill, possessor, title_holder (null = blank), pledge?, status}
