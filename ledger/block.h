@@ -116,7 +116,7 @@ Result<Head> head_from_json(const json::Json& json);
 
 // A block's transactions executed on an overlay of the committed state: what commit_batch writes.
 struct ExecutedBlock {
-  WriteSet writes;  // state, history, indexes, nonces (W)
+  WriteSet writes;     // state, history, indexes, nonces (W)
   KeyWriters writers;  // who wrote each key of W (for the mempool's re-check)
   Hash32 state_root{};
   std::vector<Hash32> transaction_ids;  // in block order

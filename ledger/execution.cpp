@@ -305,7 +305,7 @@ class Execution {
     if (was_reserved && !reserved) state_.erase(keys::reference_key(after.issuer, after.reference));
     if (reserved && !was_reserved)
       state_.put(keys::reference_key(after.issuer, after.reference), keys::raw(after.id));
-    std::string text = bill_jcs(after);  // = encode(to_json(after)), without the DOM
+    std::string text = bill_jcs(after);            // = encode(to_json(after)), without the DOM
     internal::remember_decoded_bill(text, after);  // the next load of this text needs no parse
     state_.put(keys::bill_key(after.id), std::move(text));
     return {};

@@ -382,7 +382,8 @@ class JcsWriter {
   void number(std::uint64_t value) {
     begin_value();
     constexpr std::uint64_t exact_limit = std::uint64_t{1} << 53;
-    out_ += value <= exact_limit ? std::to_string(value) : json::ecmascript_number(static_cast<double>(value));
+    out_ +=
+        value <= exact_limit ? std::to_string(value) : json::ecmascript_number(static_cast<double>(value));
     need_comma_ = true;
   }
   void boolean(bool value) {

@@ -151,7 +151,8 @@ void Mempool::remove_committed(const std::vector<Hash32>& committed_ids) {
     const auto found = by_id_.find(id);
     if (found == by_id_.end()) continue;
     const auto [sender, nonce] = found->second;
-    pending_.erase(sender);  // it holds the committed transaction's writes over a store that has them
+    // The sender's pending state is kept: it holds the committed transaction's writes over a store
+    // that now has them too, and recheck decides whether it still holds (holds_after_locked).
     remove_locked(sender, nonce);
   }
   ONEBILL_ASSERT(by_id_.size() == by_arrival_.size());
@@ -172,19 +173,16 @@ std::unique_ptr<Mempool::PendingState> Mempool::replay_locked(
   return state;
 }
 
-std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
-                                      const ledger::WriteSet* written) {
-  std::lock_guard lock(mutex_);
+template <typename Keep>
+std::vector<Refusal> Mempool::recheck_locked(const ledger::Store& committed,
+                                             const ledger::BlockContext& next_block, Keep keep) {
   std::vector<Refusal> evicted;
   std::vector<Address> senders;
   senders.reserve(senders_.size());
   for (const auto& [sender, queue] : senders_) {
     const auto cached = pending_.find(sender);
-    const bool unchanged = written != nullptr && cached != pending_.end() &&
-                           !cached->second->reads.context_dependent &&
-                           !touches(cached->second->reads, *written);
-    if (unchanged) {
-      cached->second->generation = generation_;  // the commit wrote nothing it read: still its state
+    if (cached != pending_.end() && keep(sender, *cached->second)) {
+      cached->second->generation = generation_;  // still this sender's state on the new committed state
     } else {
       senders.push_back(sender);
     }
@@ -203,6 +201,55 @@ std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledg
   ONEBILL_ASSERT(pending_.size() <= senders_.size());
   ONEBILL_ASSERT(by_id_.size() == by_arrival_.size());
   return evicted;
+}
+
+std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
+                                      const ledger::WriteSet* written) {
+  std::lock_guard lock(mutex_);
+  return recheck_locked(committed, next_block, [&](const Address&, const PendingState& state) {
+    // Without the writers of the block, a state built on the old committed state holds only when the
+    // commit wrote nothing it read (its own nonce key included).
+    return written != nullptr && state.committed == &committed && !state.reads.context_dependent &&
+           !touches(state.reads, *written);
+  });
+}
+
+std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
+                                      const ledger::ExecutedBlock& block) {
+  std::lock_guard lock(mutex_);
+  return recheck_locked(committed, next_block, [&](const Address& sender, const PendingState& state) {
+    if (state.committed != &committed || state.reads.context_dependent) return false;
+    // Rebuilt since the commit (an admission in between): it was applied on the new committed state.
+    if (state.generation == generation_) return true;
+    if (state.generation + 1 != generation_) return false;
+    return holds_after_locked(sender, state, block);
+  });
+}
+
+bool Mempool::holds_after_locked(const Address& sender, const PendingState& state,
+                                 const ledger::ExecutedBlock& block) const {
+  auto only_this_sender = [&](std::string_view key) {
+    const auto writer = block.writers.find(key);
+    return writer != block.writers.end() && writer->second == std::optional<Address>(sender);
+  };
+  for (const auto& key : state.reads.keys) {
+    if (block.writes.find(key) != block.writes.end() && !only_this_sender(key)) return false;
+  }
+  for (const auto& [prefix, from] : state.reads.scans) {
+    for (auto it = block.writes.lower_bound(std::max(prefix, from));
+         it != block.writes.end() && it->first.starts_with(prefix); ++it) {
+      if (!only_this_sender(it->first)) return false;
+    }
+  }
+  // The block committed exactly this sender's earliest pending transactions (not others of the same
+  // nonces that a peer proposed): its next nonce is the first one still pending.
+  const auto nonce = block.writes.find(ledger::keys::account_key(sender));
+  if (nonce != block.writes.end()) {
+    const auto queue = senders_.find(sender);
+    if (queue == senders_.end() || queue->second.empty() || !nonce->second) return false;
+    if (*nonce->second != std::to_string(queue->second.begin()->first)) return false;
+  }
+  return true;
 }
 
 std::vector<Refusal> Mempool::evict(const Hash32& id, const Problem& problem) {

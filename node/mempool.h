@@ -24,6 +24,7 @@
 
 #include "crypto/limits.h"
 #include "crypto/result.h"
+#include "ledger/block.h"
 #include "ledger/execution.h"
 #include "ledger/store.h"
 #include "ledger/transaction.h"
@@ -73,6 +74,14 @@ class Mempool {
   // since apply is a pure function of what it reads and of the block context.
   std::vector<Refusal> recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
                                const ledger::WriteSet* written = nullptr);
+  // The re-check after committing `block` (its writes and who wrote each key). A sender whose earliest
+  // pending transactions the block committed keeps its pending state too, without re-application,
+  // when every key that state read and the block wrote was written by this sender alone and its
+  // committed next nonce is the first nonce it still has pending: its block transactions then saw
+  // what they saw on admission, so the rest of its queue still sees the same. (Only the block's
+  // height and time differ, which no outcome but expires_ms and governance reads.)
+  std::vector<Refusal> recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
+                               const ledger::ExecutedBlock& block);
 
   // Evicts a transaction a proposal refused, with its sender's later nonces. Returns the evictions.
   std::vector<Refusal> evict(const Hash32& id, const Problem& problem);
@@ -113,6 +122,13 @@ class Mempool {
   // it read; a commit, an eviction or a removal of the sender's transactions drops it.
   struct PendingState;
   static bool touches(const ReadSet& reads, const ledger::WriteSet& written);
+  // Whether `sender`'s pending state, built before `block` was committed, still holds (see recheck).
+  bool holds_after_locked(const Address& sender, const PendingState& state,
+                          const ledger::ExecutedBlock& block) const;
+  // Re-applies every sender for whom `keep` answers false, keeps the others' pending states.
+  template <typename Keep>
+  std::vector<Refusal> recheck_locked(const ledger::Store& committed, const ledger::BlockContext& next_block,
+                                      Keep keep);
   // Applies the sender's queue on a fresh pending state; on the first refusal, returns its nonce and
   // problem with the state of the queue before it.
   std::unique_ptr<PendingState> replay_locked(const SenderQueue& queue, const ledger::Store& committed,

@@ -626,7 +626,7 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
   // Re-check what is left against the new state; evict what no longer applies.
   {
     std::shared_lock lock(store_mutex_);
-    for (const auto& evicted : mempool_.recheck(*store_, next_context_locked(), &decide.executed.writes)) {
+    for (const auto& evicted : mempool_.recheck(*store_, next_context_locked(), decide.executed)) {
       spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule,
                    evicted.problem.detail);
     }

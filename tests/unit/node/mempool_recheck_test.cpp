@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "ledger/block.h"
+#include "ledger/keys.h"
 #include "node/mempool.h"
 #include "tests/unit/node/chain_fixture.h"
 
@@ -25,7 +26,96 @@ ledger::WriteSet commit_one(ledger::MemoryStore& store, const ledger::Transactio
   return writes;
 }
 
+// Builds the next block from `transactions` (all must apply) and commits it; returns its execution.
+ledger::ExecutedBlock commit_block(ledger::MemoryStore& store, const Chain& chain,
+                                   const std::vector<ledger::Transaction>& transactions) {
+  auto builder = ledger::BlockBuilder::start(store, 1'700'000'100'000);
+  REQUIRE(builder.ok());
+  for (const auto& transaction : transactions) REQUIRE(builder->add(transaction).ok());
+  auto finished = builder->finish(chain.validator.address());
+  REQUIRE(finished.ok());
+  auto& [block, executed] = *finished;
+  const ledger::Commit commit{block.header.height, 0, ledger::block_hash(block.header), {}};
+  REQUIRE(store.write(ledger::commit_batch(executed, block, commit), true).ok());
+  return std::move(executed);
+}
+
 }  // namespace
+
+TEST_CASE("a block names the one sender that wrote each key, or none when several did") {
+  Chain chain;
+  auto store = chain.genesis_store();
+  const auto issue = chain.issue("b1", 0);
+  const auto transfer = chain.tx(chain.shipper, "bill.transfer_holder",
+                                 Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 0);
+  const auto executed = commit_block(store, chain, {issue, transfer});
+  CHECK(executed.writers.size() == executed.writes.size());
+  const auto carrier_nonce = executed.writers.find(ledger::keys::account_key(chain.carrier.address()));
+  REQUIRE(carrier_nonce != executed.writers.end());
+  CHECK(carrier_nonce->second == std::optional<Address>(chain.carrier.address()));
+  const auto bill = executed.writers.find(ledger::keys::bill_key(*ledger::parse_hash(bill_id("b1"))));
+  REQUIRE(bill != executed.writers.end());
+  CHECK(!bill->second.has_value());  // the carrier issued it, the shipper transferred it
+}
+
+TEST_CASE("a sender whose earliest pending transactions commit keeps the rest pending and admits more") {
+  Chain chain;
+  auto store = chain.genesis_store();
+  Mempool pool;
+  const auto first = chain.issue("b1", 0);
+  const auto second = chain.issue("b2", 1);
+  REQUIRE(pool.admit(first, store, chain.next_block(store)).ok());
+  REQUIRE(pool.admit(second, store, chain.next_block(store)).ok());
+  const auto executed = commit_block(store, chain, {first});
+  pool.remove_committed(executed.transaction_ids);
+  CHECK(pool.recheck(store, chain.next_block(store), executed).empty());
+  CHECK(pool.contains(second.id));
+  CHECK(pool.next_pending_nonce(chain.carrier.address()) == std::optional<std::uint64_t>(2));
+  // The kept pending state holds b2: a third issue of b2's reference is refused, a new one admitted.
+  const auto again = chain.tx(chain.carrier, "bill.issue", chain.issue_body("b2"), 2);
+  CHECK(pool.admit(again, store, chain.next_block(store)).problem().rule == "id-used");
+  REQUIRE(pool.admit(chain.issue("b3", 2), store, chain.next_block(store)).ok());
+}
+
+TEST_CASE(
+    "a sender's pending transaction is re-checked when another sender in the block wrote what it read") {
+  Chain chain;
+  auto store = chain.genesis_store();
+  commit_block(store, chain, {chain.issue("b1", 0), chain.issue("b2", 1)});
+  Mempool pool;
+  const auto own = chain.tx(chain.shipper, "bill.transfer_holder",
+                            Json{{"bill", bill_id("b2")}, {"to", chain.carrier.address().to_string()}}, 0);
+  const auto transfer = chain.tx(chain.shipper, "bill.transfer_holder",
+                                 Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 1);
+  REQUIRE(pool.admit(own, store, chain.next_block(store)).ok());
+  REQUIRE(pool.admit(transfer, store, chain.next_block(store)).ok());
+  // The block commits the shipper's first transfer and the admin's suspension of the bank.
+  const auto suspend = chain.tx(chain.admin, "gov.propose",
+                                Json{{"action", "participant.suspend"},
+                                     {"args", Json{{"address", chain.bank.address().to_string()}}},
+                                     {"expires_height", 100u}},
+                                0);
+  const auto executed = commit_block(store, chain, {own, suspend});
+  pool.remove_committed(executed.transaction_ids);
+  const auto evicted = pool.recheck(store, chain.next_block(store), executed);
+  REQUIRE(evicted.size() == 1);
+  CHECK(evicted[0].id == transfer.id);
+}
+
+TEST_CASE("a sender whose nonce a transaction the pool never held took is re-checked") {
+  Chain chain;
+  auto store = chain.genesis_store();
+  Mempool pool;
+  const auto pending = chain.issue("b1", 0);
+  REQUIRE(pool.admit(pending, store, chain.next_block(store)).ok());
+  // A peer's block holds another transaction of the same sender with the same nonce.
+  const auto executed = commit_block(store, chain, {chain.issue("b9", 0)});
+  pool.remove_committed(executed.transaction_ids);
+  const auto evicted = pool.recheck(store, chain.next_block(store), executed);
+  REQUIRE(evicted.size() == 1);
+  CHECK(evicted[0].id == pending.id);
+  CHECK(evicted[0].problem.rule == "nonce-used");
+}
 
 TEST_CASE("a commit that writes what a pending transaction read re-checks it and evicts it") {
   Chain chain;
@@ -37,12 +127,11 @@ TEST_CASE("a commit that writes what a pending transaction read re-checks it and
   REQUIRE(pool.admit(transfer, store, chain.next_block(store)).ok());
 
   // Another sender's block suspends the recipient: the pending transfer read the bank's record.
-  const auto suspend =
-      chain.tx(chain.admin, "gov.propose",
-               Json{{"action", "participant.suspend"},
-                    {"args", Json{{"address", chain.bank.address().to_string()}}},
-                    {"expires_height", 100u}},
-               0);
+  const auto suspend = chain.tx(chain.admin, "gov.propose",
+                                Json{{"action", "participant.suspend"},
+                                     {"args", Json{{"address", chain.bank.address().to_string()}}},
+                                     {"expires_height", 100u}},
+                                0);
   const auto writes = commit_one(store, suspend, chain.next_block(store));
   const auto evicted = pool.recheck(store, chain.next_block(store, 1'700'000'200'000), &writes);
   REQUIRE(evicted.size() == 1);
