@@ -1,6 +1,9 @@
 // The Tendermint engine (node/consensus.h): Algorithm 1's rules, one TEST_CASE per rule.
 #include <doctest/doctest.h>
 
+#include <set>
+#include <tuple>
+
 #include "tests/unit/consensus/cluster.h"
 
 namespace onebill::consensus::test {
@@ -362,6 +365,33 @@ TEST_CASE("a proposal from a validator that is not the round's proposer is dropp
   auto outcome = cluster.engines[me]->on_proposal(
       signed_proposal(cluster, other, 1, 0, std::nullopt, made->block->block), cluster.now);
   CHECK(outcome.dropped->rule == "not-proposer");
+}
+
+TEST_CASE("a validator re-sends the others' votes of its round and the round before, so a peer left behind can follow") {
+  // Simulator seed 6102: a byzantine validator sent its round-0 precommit to one node only; that node
+  // went on to round 1, the rest stayed in round 0 one precommit short. Re-sent votes close the gap.
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t me = 0;
+  auto& engine = *cluster.engines[me];
+  for (std::size_t i = 1; i < 4; ++i) {
+    cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
+  }
+  cluster.fire(me, Step::precommit);
+  REQUIRE(engine.round() == 1);
+  cluster.run(me, engine.on_vote(cluster.vote(2, 1, 1, VoteType::prevote, std::nullopt), cluster.now));
+  std::set<std::tuple<Address, std::uint32_t, int>> resent;
+  for (const auto& action : engine.rebroadcast()) {
+    const auto* broadcast = std::get_if<Broadcast>(&action);
+    const auto* vote = broadcast ? std::get_if<Vote>(&broadcast->message) : nullptr;
+    if (vote && vote->validator != cluster.keys[me].address())
+      resent.emplace(vote->validator, vote->round, static_cast<int>(vote->type));
+  }
+  for (std::size_t i = 1; i < 4; ++i)
+    CHECK(resent.count({cluster.keys[i].address(), 0u, static_cast<int>(VoteType::precommit)}) == 1);
+  CHECK(resent.count({cluster.keys[2].address(), 1u, static_cast<int>(VoteType::prevote)}) == 1);
+  CHECK(resent.size() == 4);
 }
 
 TEST_CASE("a restarted validator re-sends its signed messages and never signs below them") {
