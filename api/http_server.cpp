@@ -189,17 +189,29 @@ class HttpServer::Impl {
       }
     }
 
+    // cpp-httplib asks for both addresses with every request; a connection's addresses never change,
+    // so each is asked of the kernel once per connection (two system calls per request saved).
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
-      sockaddr_storage address{};
-      socklen_t length = sizeof address;
-      if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-        ip_and_port(address, ip, port);
+      if (!remote_known_) {
+        sockaddr_storage address{};
+        socklen_t length = sizeof address;
+        if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+          ip_and_port(address, remote_ip_, remote_port_);
+        remote_known_ = true;
+      }
+      ip = remote_ip_;
+      port = remote_port_;
     }
     void get_local_ip_and_port(std::string& ip, int& port) const override {
-      sockaddr_storage address{};
-      socklen_t length = sizeof address;
-      if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
-        ip_and_port(address, ip, port);
+      if (!local_known_) {
+        sockaddr_storage address{};
+        socklen_t length = sizeof address;
+        if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+          ip_and_port(address, local_ip_, local_port_);
+        local_known_ = true;
+      }
+      ip = local_ip_;
+      port = local_port_;
     }
     socket_t socket() const override { return fd_; }
 
@@ -261,6 +273,12 @@ class HttpServer::Impl {
     Clock::time_point request_started_ = Clock::now();
     Clock::time_point request_deadline_ = Clock::now();
     Clock::time_point last_progress_ = Clock::now();
+    mutable bool remote_known_ = false;
+    mutable std::string remote_ip_;
+    mutable int remote_port_ = 0;
+    mutable bool local_known_ = false;
+    mutable std::string local_ip_;
+    mutable int local_port_ = 0;
   };
 
   bool under_pressure() const { return queued.load() > 0; }

@@ -4,8 +4,10 @@
 #include <charconv>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include <httplib.h>
 
@@ -25,6 +27,46 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 using json::Json;
+
+// The rendered answers of the open single-bill routes (control, history, legs, the bill), by path and
+// query parameters at one head. Banks and customs read the same bills again and again while
+// the chain stands still; an answer is a function of the target and the committed state, and the head's
+// block hash names that state (its header holds the state root), so an answer cached under it is the
+// answer. Entries of an older head are dropped as soon as a newer head is seen. Bounded: cleared when
+// they would pass 16 MiB. Shared by the worker threads under one mutex (a lookup is a hash and a copy).
+class RenderedAnswers {
+ public:
+  std::optional<std::string> find(const Hash32& head, const std::string& key) {
+    std::lock_guard lock(mutex_);
+    if (head != head_) return std::nullopt;
+    const auto found = answers_.find(key);
+    if (found == answers_.end()) return std::nullopt;
+    return found->second;
+  }
+  void put(const Hash32& head, const std::string& key, const std::string& body) {
+    constexpr std::size_t max_bytes = 16 * 1024 * 1024;  // keys and answers together
+    constexpr std::size_t max_answer_bytes = 64 * 1024;
+    if (body.size() > max_answer_bytes) return;
+    std::lock_guard lock(mutex_);
+    if (head != head_ || bytes_ + key.size() + body.size() > max_bytes) {
+      answers_.clear();
+      bytes_ = 0;
+      head_ = head;
+    }
+    if (answers_.insert_or_assign(key, body).second) bytes_ += key.size() + body.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  Hash32 head_{};
+  std::unordered_map<std::string, std::string> answers_;
+  std::size_t bytes_ = 0;  // an upper bound: a replaced answer is counted twice
+};
+
+RenderedAnswers& rendered_answers() {
+  static RenderedAnswers answers;
+  return answers;
+}
 
 void answer_json(Response& response, int status, const Json& body) {
   response.status = status;
@@ -662,8 +704,22 @@ void ApiServer::add_bill_routes() {
         return answer_problem(response, checked.problem());
       auto id = hash_in_path(request, "The bill id");
       if (!id) return answer_problem(response, id.problem());
+      // The answer's key: the decoded path and parameters, each ended by a NUL (no text here has one).
+      std::string answer_key = request.path;
+      answer_key.push_back('\0');
+      for (const auto& [name, value] : request.params) {
+        answer_key.append(name).push_back('\0');
+        answer_key.append(value).push_back('\0');
+      }
+      if (auto cached = rendered_answers().find(node.head().block_hash, answer_key)) {
+        response.status = 200;
+        response.set_content(*cached, "application/json");
+        return;
+      }
+      Hash32 read_at{};
       auto answer =
           node.read([&](const ledger::Store& store, const ledger::Head& head) -> Result<std::optional<Json>> {
+            read_at = head.block_hash;
             ledger::Ledger ledger(store);
             auto bill = ledger.bill(*id);
             ONEBILL_TRY(bill);
@@ -674,7 +730,10 @@ void ApiServer::add_bill_routes() {
           });
       if (!answer) return answer_problem(response, answer.problem());
       if (!answer->has_value()) return answer_problem(response, not_found("No bill with this id."));
-      answer_json(response, 200, **answer);
+      std::string body = dump_json(**answer);
+      rendered_answers().put(read_at, answer_key, body);
+      response.status = 200;
+      response.set_content(body, "application/json");
     });
   };
 
