@@ -1,6 +1,11 @@
 #include "node/node.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <deque>
 
@@ -14,6 +19,23 @@
 
 namespace onebill::node {
 namespace {
+
+// Thread priorities (Linux nice values are per thread). The consensus thread keeps the process's;
+// admission runs below it. Raising a thread's nice needs no privilege (lowering it again would), so a
+// thread is only ever moved down, once.
+constexpr int admission_nice = 5;         // threads that admit submitted transactions
+constexpr int gossip_admission_nice = 10;  // the thread that admits peers' gossiped transactions
+
+void lower_this_thread_priority(int nice) {
+  thread_local int lowered_to = 0;
+  if (nice <= lowered_to) return;
+  lowered_to = nice;
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  if (errno != 0 || current >= nice) return;
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0)
+    spdlog::debug("cannot lower this thread's priority: {}", std::strerror(errno));
+}
 
 Problem storage_problem(std::string detail) {
   return local_fault("storage", std::move(detail));
@@ -99,6 +121,21 @@ Result<std::unique_ptr<Node>> Node::open(std::unique_ptr<ledger::Store> store, c
   if (saved->has_value()) {
     auto parsed = json::read(**saved);
     if (!parsed) return storage_problem("the saved sign state is damaged: " + parsed.problem().detail);
+    // The lock is stored apart (sign_lock_key); it is this state's when of its (height, locked_round),
+    // and then read through the sign state's own checks (the block's hash, the proof's votes).
+    auto saved_lock = store->get(sign_lock_key);
+    ONEBILL_TRY(saved_lock);
+    if (saved_lock->has_value() && parsed->is_object() && !parsed->contains("locked_proposal")) {
+      auto lock = json::read(**saved_lock);
+      if (!lock || !lock->is_object() || !lock->contains("height") || !lock->contains("locked_round") ||
+          !lock->contains("locked_proposal") || !lock->contains("lock_proof"))
+        return storage_problem("the saved lock is damaged");
+      if (parsed->contains("height") && parsed->contains("locked_round") && (*lock)["height"] == (*parsed)["height"] &&
+          (*lock)["locked_round"] == (*parsed)["locked_round"]) {
+        (*parsed)["locked_proposal"] = std::move((*lock)["locked_proposal"]);
+        (*parsed)["lock_proof"] = std::move((*lock)["lock_proof"]);
+      }
+    }
     auto state = consensus::sign_state_from_json(*parsed);
     if (!state) return storage_problem("the saved sign state is damaged: " + state.problem().detail);
     restored = std::move(*state);
@@ -142,9 +179,12 @@ class Node::EngineApp final : public consensus::Application {
   // A proposal from a peer: the transactions this node admitted had their signer recovered then, so
   // only the others are recovered now (DESIGN §5: recovered once per transaction).
   Result<ledger::ExecutedBlock> execute(const ledger::Block& block) override {
+    const auto started = std::chrono::steady_clock::now();
     auto executed = ledger::execute_block(committed(), block, [this](const ledger::Transaction& transaction) {
       return node_.mempool_.holds_verified(transaction.id, transaction.sig);
     });
+    node_.trace_.executing += std::chrono::steady_clock::now() - started;
+    ++node_.trace_.executions;
     ONEBILL_TRY(executed);
     ONEBILL_ASSERT(executed->state_root == block.header.state_root);
     return executed;
@@ -179,10 +219,19 @@ Status Node::receive(const Address& from, std::string_view text) {
   auto message = parse_gossip(text);
   ONEBILL_TRY(message);
   if (auto* tx = std::get_if<GossipTx>(&*message)) {
-    const SubmitOutcome outcome = submit(std::string_view(tx->wire_text));
     // A transaction that does not apply here is no fault of the peer's (states differ for a moment);
-    // one that does not even parse or verify is.
-    if (outcome.problem && !outcome.id) return *outcome.problem;
+    // one that does not even parse is.
+    auto parsed = ledger::parse_transaction(std::string_view(tx->wire_text), genesis_.chain);
+    if (!parsed) return parsed.problem();
+    {
+      std::lock_guard lock(gossip_mutex_);
+      if (gossip_thread_.joinable()) {
+        if (gossip_backlog_.size() < max_gossip_backlog) gossip_backlog_.push_back(std::move(*parsed));
+        gossip_wake_.notify_one();
+        return {};
+      }
+    }
+    admit(std::move(parsed));  // no admission thread (tests driving the node by hand): at once
     return {};
   }
   if (auto* request = std::get_if<GossipGetBlocks>(&*message)) {
@@ -313,7 +362,26 @@ Status Node::apply_synced_locked(const Address& from, const GossipBlock& synced,
   return {};
 }
 
+void Node::run_gossip_admission() {
+  lower_this_thread_priority(gossip_admission_nice);
+  std::unique_lock lock(gossip_mutex_);
+  for (;;) {
+    gossip_wake_.wait(lock, [&] { return gossip_stopping_ || !gossip_backlog_.empty(); });
+    if (gossip_stopping_) return;
+    ledger::Transaction transaction = std::move(gossip_backlog_.front());
+    gossip_backlog_.pop_front();
+    lock.unlock();
+    admit(std::move(transaction));
+    lock.lock();
+  }
+}
+
 void Node::start() {
+  if (broadcast_ && !gossip_thread_.joinable()) {
+    std::lock_guard lock(gossip_mutex_);
+    gossip_stopping_ = false;
+    gossip_thread_ = std::thread([this] { run_gossip_admission(); });
+  }
   if ((!identity_ && !broadcast_) || consensus_thread_.joinable()) return;
   {
     std::lock_guard lock(wake_mutex_);
@@ -330,6 +398,14 @@ void Node::stop() {
   }
   wake_.notify_all();
   if (consensus_thread_.joinable()) consensus_thread_.join();
+  {
+    std::lock_guard lock(gossip_mutex_);
+    gossip_stopping_ = true;
+  }
+  gossip_wake_.notify_all();
+  if (gossip_thread_.joinable()) gossip_thread_.join();
+  std::lock_guard lock(gossip_mutex_);
+  gossip_backlog_.clear();
 }
 
 ledger::Head Node::head() const {
@@ -357,6 +433,15 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
   }
   const ledger::Transaction& transaction = *parsed;
   outcome.id = transaction.id;
+  // A transaction already pending with this signature (gossip brings each one from several peers)
+  // needs no second recovery (DESIGN §5: recovered once).
+  if (mempool_.holds_verified(transaction.id, transaction.sig)) {
+    outcome.already_pending = true;
+    return outcome;
+  }
+  // Admission yields to consensus on a validator with peers: its threads run below the consensus
+  // thread's priority, so a flood of submissions cannot delay proposals and votes (issue 9).
+  if (identity_ && broadcast_) lower_this_thread_priority(admission_nice);
   // The one signature recovery of this transaction, on the caller's (worker) thread.
   const Status signer = ledger::verify_signer(transaction);
   if (!signer) {
@@ -485,6 +570,7 @@ void Node::ensure_engine_started_locked(std::uint64_t now_ms) {
     failed_.store(true);
     return;
   }
+  trace_ = HeightTrace{std::chrono::steady_clock::now()};
   const Status done = carry_out_locked(engine_->start(now_head.height + 1, **set, now_ms), now_ms);
   if (!done) spdlog::critical("consensus stopped: {}: {}", done.problem().rule, done.problem().detail);
 }
@@ -531,6 +617,7 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
     } else if (auto* decide = std::get_if<consensus::Decide>(&action)) {
       ONEBILL_TRY(commit_decided_locked(*decide, std::move(unsynced)));
       unsynced.reset();
+      log_height_locked(*decide);
       {
         std::lock_guard lock(wake_mutex_);  // lock order: engine_mutex_, then wake_mutex_
         last_decide_ = std::chrono::steady_clock::now();
@@ -542,6 +629,7 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
         failed_.store(true);
         return storage_problem("the validator set of height " + std::to_string(next) + " is missing");
       }
+      trace_ = HeightTrace{std::chrono::steady_clock::now()};
       for (auto& more : engine_->start(next, **set, now_ms)) queue.push_back(std::move(more));
       if (!mempool_.empty()) wake_for_candidates();
     } else if (auto* found = std::get_if<consensus::EvidenceFound>(&action)) {
@@ -564,11 +652,27 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
 void Node::add_sign_state_locked(ledger::WriteBatch& batch, consensus::SignState state, bool decided) {
   std::optional<consensus::Proposal> proposal = std::move(state.proposal);
   state.proposal.reset();
-  if (decided) {  // a decided height's lock matters to no restart: the engine starts above that height
-    state.locked_proposal.reset();
-    state.lock_proof.clear();
-  }
+  std::optional<consensus::Proposal> locked = std::move(state.locked_proposal);
+  std::vector<consensus::Vote> lock_proof = std::move(state.lock_proof);
+  state.locked_proposal.reset();
+  state.lock_proof.clear();
   batch.put(std::string(sign_state_key), json::canonical(consensus::to_json(state)));
+  // The locked block and its proof (up to 1 MiB) once per (height, locked_round), apart from the votes
+  // that follow the lock; a decided height's lock matters to no restart (the engine starts above it).
+  if (locked && state.locked_round && !decided) {
+    const auto locked_at = std::make_pair(state.height, *state.locked_round);
+    if (persisted_lock_ != locked_at) {
+      ONEBILL_ASSERT(locked->height == state.height);
+      json::Json proof = json::Json::array();
+      for (const auto& vote : lock_proof) proof.push_back(consensus::to_json(vote));
+      batch.put(std::string(sign_lock_key),
+                json::canonical(json::Json{{"height", state.height},
+                                           {"locked_round", *state.locked_round},
+                                           {"locked_proposal", consensus::to_json(*locked)},
+                                           {"lock_proof", std::move(proof)}}));
+      persisted_lock_ = locked_at;
+    }
+  }
   // The proposal (up to a 1 MiB block) is written once per (height, round), not again with each vote;
   // and not at all with the commit of its own height: a restarted engine re-sends nothing of a decided
   // height.
@@ -580,10 +684,29 @@ void Node::add_sign_state_locked(ledger::WriteBatch& batch, consensus::SignState
   persisted_proposal_ = signed_at;
 }
 
+void Node::log_height_locked(const consensus::Decide& decide) const {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  auto ms = [](std::chrono::steady_clock::duration d) { return duration_cast<milliseconds>(d).count(); };
+  const auto level = decide.commit.round > 0 ? spdlog::level::warn : spdlog::level::debug;
+  spdlog::log(level,
+              "height {} decided in round {} after {} ms, {} transactions: proposing {} ms, {} executions {} ms, "
+              "{} synced sign-state writes {} ms ({} KiB), {} timeouts, proposal lag {} ms",
+              decide.block.header.height, decide.commit.round, ms(std::chrono::steady_clock::now() - trace_.started),
+              decide.block.transactions.size(), ms(trace_.proposing), trace_.executions, ms(trace_.executing),
+              trace_.synced_writes, ms(trace_.syncing), trace_.synced_bytes / 1024, trace_.timeouts,
+              trace_.proposal_lag_ms);
+}
+
 Status Node::persist_sign_state_locked(consensus::SignState state) {
   ledger::WriteBatch batch;
   add_sign_state_locked(batch, std::move(state), false);
+  const auto started = std::chrono::steady_clock::now();
   const Status written = store_->write(batch, true);
+  trace_.syncing += std::chrono::steady_clock::now() - started;
+  ++trace_.synced_writes;
+  for (const auto& entry : batch.entries)
+    trace_.synced_bytes += entry.key.size() + (entry.value ? entry.value->size() : 0);
   if (!written) failed_.store(true);
   return written;
 }
@@ -695,6 +818,11 @@ void Node::run_consensus() {
           continue;
         }
         ensure_engine_started_locked(now);
+        if (const auto* proposal = std::get_if<consensus::Proposal>(&message)) {
+          const std::uint64_t made = proposal->block.header.time_ms;
+          if (proposal->height == engine_->height() && now > made)
+            trace_.proposal_lag_ms = std::max(trace_.proposal_lag_ms, now - made);
+        }
         consensus::Outcome outcome =
             std::holds_alternative<consensus::Proposal>(message)
                 ? engine_->on_proposal(std::get<consensus::Proposal>(message), now)
@@ -707,13 +835,19 @@ void Node::run_consensus() {
       }
       for (const auto& timeout : due) {
         if (!done) break;
+        if (timeout.height == engine_->height() && timeout.round == engine_->round()) ++trace_.timeouts;
         done = carry_out_locked(engine_->on_timeout(timeout, now), now);
       }
       if (done && rebroadcast) {
         broadcast_(gossip_text(GossipStatus{head().height}));
         done = carry_out_locked(engine_->rebroadcast(), now);
       }
-      if (done && candidates && !mempool_.empty()) done = carry_out_locked(engine_->on_candidates_available(now), now);
+      if (done && candidates && !mempool_.empty()) {
+        const auto proposing = std::chrono::steady_clock::now();
+        auto actions = engine_->on_candidates_available(now);
+        trace_.proposing += std::chrono::steady_clock::now() - proposing;
+        done = carry_out_locked(std::move(actions), now);
+      }
       if (!done) spdlog::critical("consensus stopped: {}: {}", done.problem().rule, done.problem().detail);
     }
     lock.lock();

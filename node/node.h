@@ -167,7 +167,34 @@ class Node {
   void add_sign_state_locked(ledger::WriteBatch& batch, consensus::SignState state, bool decided);
   Status persist_sign_state_locked(consensus::SignState state);
   std::optional<std::pair<std::uint64_t, std::uint32_t>> persisted_proposal_;  // engine_mutex_'s
+  std::optional<std::pair<std::uint64_t, std::uint32_t>> persisted_lock_;      // (height, locked_round)
+  // What the current height has cost this node so far (engine_mutex_'s), logged with its commit: a
+  // warning when it took more than one round, so an operator sees why heights are slow.
+  struct HeightTrace {
+    std::chrono::steady_clock::time_point started{};
+    std::chrono::steady_clock::duration proposing{};   // building own proposals
+    std::chrono::steady_clock::duration executing{};   // re-executing others' proposals
+    std::uint32_t executions = 0;
+    std::chrono::steady_clock::duration syncing{};     // synced sign-state writes before a send
+    std::uint32_t synced_writes = 0;
+    std::uint64_t synced_bytes = 0;
+    std::uint64_t proposal_lag_ms = 0;  // longest from a peer's proposal's block time to its handling
+    std::uint32_t timeouts = 0;
+  };
+  HeightTrace trace_;
+  void log_height_locked(const consensus::Decide& decide) const;
   void wake_for_candidates();
+  // Transactions gossiped by peers wait here for the admission thread (run_gossip_admission), so a
+  // peer link's reading thread only parses them and goes on to the proposals and votes behind them.
+  // Bounded: when full, the newest are dropped (gossip is lossy; the sender keeps them pending, and a
+  // proposal holding one is verified in full).
+  static constexpr std::size_t max_gossip_backlog = 4096;
+  std::mutex gossip_mutex_;
+  std::condition_variable gossip_wake_;
+  std::deque<ledger::Transaction> gossip_backlog_;  // guarded by gossip_mutex_
+  bool gossip_stopping_ = false;                    // guarded by gossip_mutex_
+  std::thread gossip_thread_;
+  void run_gossip_admission();
 
   std::unique_ptr<ledger::Store> store_;
   const ledger::Genesis genesis_;
