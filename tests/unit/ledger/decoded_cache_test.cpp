@@ -36,12 +36,13 @@ ledger::Bill full_bill() {
   bill.prev_holder = address_of(5);
   bill.prev_beneficiary = std::optional<Address>{};
   bill.status = ledger::BillStatus::pending_surrender;
-  bill.pending = ledger::Surrender{ledger::SurrenderPurpose::amendment, ledger::SurrenderReason::cod,
-                                   address_of(3), 7};
+  bill.pending =
+      ledger::Surrender{ledger::SurrenderPurpose::amendment, ledger::SurrenderReason::cod, address_of(3), 7};
   bill.pledge = ledger::Pledge{address_of(6), address_of(3), "LOAN-1"};
   ledger::Leg leg{ledger::LegMode::rail, address_of(1), "CNCKG", "CNQZH", {}};
   leg.events.push_back(ledger::LegEvent{ledger::LegEventType::received, "CNCKG", "2026-11-27T10:00:00.000Z",
-                                        "X 1", "a remark", Hash32{}, address_of(1), 3, 1'700'000'000'000, true});
+                                        "X 1", "a remark", Hash32{}, address_of(1), 3, 1'700'000'000'000,
+                                        true});
   bill.legs.push_back(leg);
   bill.replaces.push_back(Hash32{});
   bill.replaced_by.push_back(Hash32{});
@@ -74,7 +75,8 @@ TEST_CASE("a bill read again from its stored text is what decoding that text giv
 
 TEST_CASE("a participant whose stored record changed is read as changed") {
   ledger::MemoryStore store;
-  ledger::Participant participant{address_of(9), "Carrier", {ledger::Role::carrier}, "carrier.example", {}, false, 0};
+  ledger::Participant participant{address_of(9), "Carrier", {ledger::Role::carrier}, "carrier.example", {},
+                                  false,         0};
   for (const bool suspended : {false, true, false}) {
     participant.suspended = suspended;
     ledger::WriteBatch batch;
