@@ -177,14 +177,19 @@ int run_node(const NodeOptions& options) {
                                             if (!taken) peers->score_down(from, 10, taken.problem().detail);
                                           });
     auto send_to = [&peers](const Address& to, const std::string& message) { peers->send_to(to, message); };
+    // Others' votes and proposals pass on unchanged, even from a --byzantine node (it lies only in its own).
+    auto relay = [&peers](const Address& from, const std::string& message) {
+      peers->broadcast_except(from, message);
+    };
     if (!options.byzantine.empty()) {
       equivocator = std::make_unique<node::Equivocator>(
           genesis->chain, *validator_key, std::move(peer_nodes),
           [&peers](const std::string& message) { peers->broadcast(message); }, send_to);
       joined.attach_network([&equivocator](const std::string& message) { equivocator->broadcast(message); },
-                            send_to);
+                            send_to, relay);
     } else {
-      joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); }, send_to);
+      joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); }, send_to,
+                            relay);
     }
     const Status listening = peers->start();
     if (!listening) return report(listening.problem());

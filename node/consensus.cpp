@@ -490,7 +490,7 @@ Outcome Engine::on_vote(const Vote& vote, std::uint64_t now_ms) {
     // Counted for the round-skip rule (L55) only; nothing stored.
     outcome.dropped = dropped("round-too-far", "the vote's round is too far ahead to keep");
   } else {
-    add_vote(vote, outcome.actions);
+    outcome.fresh = add_vote(vote, outcome.actions);
   }
   progress(now_ms, outcome.actions);
   return outcome;
@@ -536,7 +536,7 @@ Outcome Engine::on_proposal(const Proposal& proposal, std::uint64_t now_ms) {
   auto& highest = highest_round_[proposal.validator];
   highest = std::max(highest, proposal.round);
   if (!started_round_) activate(now_ms, outcome.actions);
-  add_proposal(proposal, hash);
+  outcome.fresh = add_proposal(proposal, hash);
   progress(now_ms, outcome.actions);
   return outcome;
 }
@@ -639,30 +639,32 @@ void Engine::activate(std::uint64_t now_ms, std::vector<Action>& out) {
   start_round(0, now_ms, out);  // Alg.1 L10 "upon start do StartRound(0)"
 }
 
-void Engine::add_proposal(const Proposal& proposal, const Hash32& hash) {
+bool Engine::add_proposal(const Proposal& proposal, const Hash32& hash) {
   auto& round = rounds_[proposal.round];
   for (const auto& kept : round.proposal_hashes) {
-    if (kept == hash) return;
+    if (kept == hash) return false;
   }
-  if (round.proposals.size() >= 2) return;
+  if (round.proposals.size() >= 2) return false;
   round.proposals.push_back(proposal);
   round.proposal_hashes.push_back(hash);
+  return true;
 }
 
-void Engine::add_vote(const Vote& vote, std::vector<Action>& out) {
+bool Engine::add_vote(const Vote& vote, std::vector<Action>& out) {
   ONEBILL_ASSERT(vote.height == height_);
   auto& round = rounds_[vote.round];
   auto& votes = vote.type == VoteType::prevote ? round.prevotes : round.precommits;
   auto& kept = votes[vote.validator];
   for (const auto& existing : kept) {
-    if (existing.block == vote.block) return;  // a duplicate
+    if (existing.block == vote.block) return false;  // a duplicate
   }
-  if (kept.size() >= 4) return;  // bounded: an equivocator cannot grow memory
+  if (kept.size() >= 4) return false;  // bounded: an equivocator cannot grow memory
   kept.push_back(vote);
-  if (kept.size() == 1) return;
+  if (kept.size() == 1) return true;
   // A conflicting vote: evidence of equivocation (reported once per validator, round and type).
   const auto key = std::make_tuple(vote.validator, vote.round, static_cast<int>(vote.type));
   if (evidence_reported_.insert(key).second) out.push_back(EvidenceFound{Evidence{kept.front(), vote}});
+  return true;
 }
 
 void Engine::schedule(Step step, std::uint32_t round, std::vector<Action>& out) const {

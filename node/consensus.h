@@ -194,6 +194,10 @@ using Action = std::variant<Persist, Broadcast, Schedule, Decide, EvidenceFound>
 struct Outcome {
   std::vector<Action> actions;
   std::optional<Problem> dropped;
+  // The message was valid, of the current height, and new to the engine, which stored it: the node
+  // relays it once to its other peers (gossip onwards). False for duplicates, refused messages, other
+  // heights and rounds too far ahead, so each message is relayed at most once per node.
+  bool fresh = false;
 };
 
 // ---- Proposer selection ----
@@ -272,8 +276,9 @@ class Engine {
   };
 
   Status check_sender(const Address& validator, const Hash32& digest, const Signature& signature);
-  void add_vote(const Vote& vote, std::vector<Action>& out);
-  void add_proposal(const Proposal& proposal, const Hash32& hash);
+  // Both return whether the message was stored now (false: a duplicate, or beyond the bound).
+  bool add_vote(const Vote& vote, std::vector<Action>& out);
+  bool add_proposal(const Proposal& proposal, const Hash32& hash);
   void activate(std::uint64_t now_ms, std::vector<Action>& out);
   void start_round(std::uint32_t round, std::uint64_t now_ms, std::vector<Action>& out);
   void try_propose(std::uint64_t now_ms, std::vector<Action>& out);

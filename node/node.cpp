@@ -209,10 +209,12 @@ Node::~Node() {
 }
 
 void Node::attach_network(std::function<void(const std::string&)> broadcast,
-                          std::function<void(const Address&, const std::string&)> send_to) {
+                          std::function<void(const Address&, const std::string&)> send_to,
+                          std::function<void(const Address&, const std::string&)> relay) {
   ONEBILL_ASSERT(!consensus_thread_.joinable());
   broadcast_ = std::move(broadcast);
   send_to_ = std::move(send_to);
+  relay_ = std::move(relay);
 }
 
 Status Node::receive(const Address& from, std::string_view text) {
@@ -827,6 +829,13 @@ void Node::run_consensus() {
             std::holds_alternative<consensus::Proposal>(message)
                 ? engine_->on_proposal(std::get<consensus::Proposal>(message), now)
                 : engine_->on_vote(std::get<consensus::Vote>(message), now);
+        // Gossip onwards: what the engine stored for the first time goes once to the other peers, so
+        // validators that cannot reach each other directly still see each other's votes and proposals.
+        if (outcome.fresh && relay_) {
+          relay_(from, std::holds_alternative<consensus::Proposal>(message)
+                           ? gossip_text(std::get<consensus::Proposal>(message))
+                           : gossip_text(std::get<consensus::Vote>(message)));
+        }
         done = carry_out_locked(std::move(outcome.actions), now);
       }
       if (done && broadcast_) {

@@ -90,9 +90,13 @@ class Node {
   // (node/gossip.h) for every linked peer. Admitted transactions, own proposals and votes go out
   // through it, own messages again every 2 s (gossip is lossy). An observer (no validator key) then
   // runs the engine too: it follows the chain, committing blocks on +2/3 precommits it verifies.
-  // `send_to(peer, message)` answers one peer (block sync).
+  // `send_to(peer, message)` answers one peer (block sync). `relay(from, message)` queues a message for
+  // every linked peer but `from`: a peer's vote or proposal that the engine stored for the first time
+  // (consensus::Outcome::fresh) is relayed so, once, as CometBFT gossips votes onwards; without it
+  // (tests) nothing is relayed.
   void attach_network(std::function<void(const std::string&)> broadcast,
-                      std::function<void(const Address&, const std::string&)> send_to);
+                      std::function<void(const Address&, const std::string&)> send_to,
+                      std::function<void(const Address&, const std::string&)> relay = {});
   // A message from a peer. A problem means it was malformed (the caller scores the peer down);
   // messages that are well-formed but useless (old height, unknown validator) are dropped quietly.
   // Block sync: every node tells its height with its rebroadcast; a node behind asks a peer ahead for
@@ -225,6 +229,7 @@ class Node {
   bool sync_wanted_ = false;                        // guarded by wake_mutex_: a peer is ahead
   std::function<void(const std::string&)> broadcast_;  // set before start, then read-only
   std::function<void(const Address&, const std::string&)> send_to_;  // likewise
+  std::function<void(const Address&, const std::string&)> relay_;    // likewise
 
   // Block sync, on the consensus thread (engine_mutex_).
   std::atomic<bool> syncing_{false};  // blocks are being fetched: no own rounds meanwhile

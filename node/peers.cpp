@@ -383,10 +383,20 @@ void Peers::drop(const std::shared_ptr<Link>& link, std::string_view why) {
 }
 
 void Peers::broadcast(const std::string& message) {
+  queue_for_all(nullptr, message);
+}
+
+void Peers::broadcast_except(const Address& except, const std::string& message) {
+  queue_for_all(&except, message);
+}
+
+void Peers::queue_for_all(const Address* except, const std::string& message) {
   std::vector<std::shared_ptr<Link>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [node, link] : links_) targets.push_back(link);
+    for (const auto& [node, link] : links_) {
+      if (except == nullptr || node != *except) targets.push_back(link);
+    }
   }
   for (const auto& link : targets) {
     {

@@ -68,6 +68,8 @@ class Peers {
 
   // Queues `message` for every linked peer, or for one; false when that peer is not linked.
   void broadcast(const std::string& message);
+  // Queues `message` for every linked peer but `except` (relaying what `except` sent onwards).
+  void broadcast_except(const Address& except, const std::string& message);
   bool send_to(const Address& peer, const std::string& message);
   // Lowers a peer's score for a malformed or useless message; at zero or below the link is cut.
   void score_down(const Address& peer, int amount, std::string_view why);
@@ -82,6 +84,7 @@ class Peers {
   void run_reader(std::shared_ptr<Link> link);
   void run_writer(std::shared_ptr<Link> link);
   void drop(const std::shared_ptr<Link>& link, std::string_view why);
+  void queue_for_all(const Address* except, const std::string& message);
   bool sleep_unless_stopping(std::chrono::milliseconds duration);
 
   const PeersOptions options_;
