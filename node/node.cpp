@@ -23,7 +23,7 @@ namespace {
 // Thread priorities (Linux nice values are per thread). The consensus thread keeps the process's;
 // admission runs below it. Raising a thread's nice needs no privilege (lowering it again would), so a
 // thread is only ever moved down, once.
-constexpr int admission_nice = 5;         // threads that admit submitted transactions
+constexpr int admission_nice = 5;          // threads that admit submitted transactions
 constexpr int gossip_admission_nice = 10;  // the thread that admits peers' gossiped transactions
 
 void lower_this_thread_priority(int nice) {
@@ -130,8 +130,8 @@ Result<std::unique_ptr<Node>> Node::open(std::unique_ptr<ledger::Store> store, c
       if (!lock || !lock->is_object() || !lock->contains("height") || !lock->contains("locked_round") ||
           !lock->contains("locked_proposal") || !lock->contains("lock_proof"))
         return storage_problem("the saved lock is damaged");
-      if (parsed->contains("height") && parsed->contains("locked_round") && (*lock)["height"] == (*parsed)["height"] &&
-          (*lock)["locked_round"] == (*parsed)["locked_round"]) {
+      if (parsed->contains("height") && parsed->contains("locked_round") &&
+          (*lock)["height"] == (*parsed)["height"] && (*lock)["locked_round"] == (*parsed)["locked_round"]) {
         (*parsed)["locked_proposal"] = std::move((*lock)["locked_proposal"]);
         (*parsed)["lock_proof"] = std::move((*lock)["lock_proof"]);
       }
@@ -691,13 +691,14 @@ void Node::log_height_locked(const consensus::Decide& decide) const {
   using std::chrono::milliseconds;
   auto ms = [](std::chrono::steady_clock::duration d) { return duration_cast<milliseconds>(d).count(); };
   const auto level = decide.commit.round > 0 ? spdlog::level::warn : spdlog::level::debug;
-  spdlog::log(level,
-              "height {} decided in round {} after {} ms, {} transactions: proposing {} ms, {} executions {} ms, "
-              "{} synced sign-state writes {} ms ({} KiB), {} timeouts, proposal lag {} ms",
-              decide.block.header.height, decide.commit.round, ms(std::chrono::steady_clock::now() - trace_.started),
-              decide.block.transactions.size(), ms(trace_.proposing), trace_.executions, ms(trace_.executing),
-              trace_.synced_writes, ms(trace_.syncing), trace_.synced_bytes / 1024, trace_.timeouts,
-              trace_.proposal_lag_ms);
+  spdlog::log(
+      level,
+      "height {} decided in round {} after {} ms, {} transactions: proposing {} ms, {} executions {} ms, "
+      "{} synced sign-state writes {} ms ({} KiB), {} timeouts, proposal lag {} ms",
+      decide.block.header.height, decide.commit.round, ms(std::chrono::steady_clock::now() - trace_.started),
+      decide.block.transactions.size(), ms(trace_.proposing), trace_.executions, ms(trace_.executing),
+      trace_.synced_writes, ms(trace_.syncing), trace_.synced_bytes / 1024, trace_.timeouts,
+      trace_.proposal_lag_ms);
 }
 
 Status Node::persist_sign_state_locked(consensus::SignState state) {

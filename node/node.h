@@ -176,10 +176,10 @@ class Node {
   // warning when it took more than one round, so an operator sees why heights are slow.
   struct HeightTrace {
     std::chrono::steady_clock::time_point started{};
-    std::chrono::steady_clock::duration proposing{};   // building own proposals
-    std::chrono::steady_clock::duration executing{};   // re-executing others' proposals
+    std::chrono::steady_clock::duration proposing{};  // building own proposals
+    std::chrono::steady_clock::duration executing{};  // re-executing others' proposals
     std::uint32_t executions = 0;
-    std::chrono::steady_clock::duration syncing{};     // synced sign-state writes before a send
+    std::chrono::steady_clock::duration syncing{};  // synced sign-state writes before a send
     std::uint32_t synced_writes = 0;
     std::uint64_t synced_bytes = 0;
     std::uint64_t proposal_lag_ms = 0;  // longest from a peer's proposal's block time to its handling
