@@ -5,7 +5,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "crypto/hash.h"
 #include "crypto/hex.h"
@@ -17,6 +22,7 @@
 #include "ledger/memory_store.h"
 #include "ledger/transaction.h"
 #include "node/block_producer.h"
+#include "node/consensus.h"
 
 namespace onebill::node::test {
 
@@ -99,6 +105,62 @@ struct Chain {
     REQUIRE(head.ok());
     REQUIRE(head->has_value());
     return ledger::BlockContext{(*head)->height + 1, time_ms, genesis.chain, 0};
+  }
+};
+
+// Polls `condition` until it holds or `within` has passed (threads of a node under test).
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds within = std::chrono::milliseconds(5000)) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+// The node test chain with three more validators of power 1: four, so one vote decides nothing.
+struct FourValidators {
+  Chain chain;
+  std::vector<PrivateKey> others{key_of("validator-b"), key_of("validator-c"), key_of("validator-d")};
+  FourValidators() {
+    for (const auto& key : others)
+      chain.genesis.validators.push_back({key.address(), consensus_key_text(key), 1});
+  }
+
+  consensus::Vote vote(const PrivateKey& key, std::uint64_t height, std::uint32_t round,
+                       ledger::VoteType type, std::optional<Hash32> block = std::nullopt) const {
+    consensus::Vote out{chain.genesis.chain, height, round, type, block, key.address(), {}};
+    out.signature = key.sign_digest(ledger::vote_digest(out.chain, height, round, type, block));
+    return out;
+  }
+
+  std::vector<ledger::Validator> set() const {
+    std::vector<ledger::Validator> sorted = chain.genesis.validators;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const ledger::Validator& a, const ledger::Validator& b) { return a.address < b.address; });
+    return sorted;
+  }
+
+  // A proposal of height 1 by the proposer of `round`, signed by it or by `signer`; nullopt when that
+  // proposer is the node's own validator.
+  std::optional<consensus::Proposal> proposal(std::uint32_t round, const PrivateKey* signer = nullptr) const {
+    consensus::ProposerSchedule schedule(set());
+    const Address proposer = schedule.proposer(1, round).address;
+    const PrivateKey* key = nullptr;
+    for (const auto& other : others) {
+      if (other.address() == proposer) key = &other;
+    }
+    if (key == nullptr) return std::nullopt;
+    if (signer == nullptr) signer = key;
+    ledger::MemoryStore store = chain.genesis_store();
+    auto made = propose(store, {chain.issue("relayed", 0)}, chain.genesis.genesis_time_ms + 1000, proposer);
+    REQUIRE(made.ok());
+    REQUIRE(made->block.has_value());
+    consensus::Proposal out{chain.genesis.chain, 1, round, std::nullopt, made->block->block, proposer, {}};
+    out.signature =
+        signer->sign_digest(ledger::proposal_digest(out.chain, 1, round, std::nullopt, made->block->hash));
+    return out;
   }
 };
 

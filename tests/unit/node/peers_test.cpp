@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "node/peers.h"
+#include "tests/unit/node/chain_fixture.h"
 
 namespace {
 
@@ -14,6 +15,7 @@ using namespace onebill;
 using namespace std::chrono_literals;
 using node::Peers;
 using node::PeersOptions;
+using node::test::eventually;
 
 PrivateKey key_of(std::uint8_t seed) {
   std::array<std::uint8_t, 32> secret{};
@@ -37,16 +39,6 @@ struct Inbox {
     return messages.size();
   }
 };
-
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds within = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
 
 PeersOptions options(std::uint16_t port = 0, std::vector<std::uint16_t> dial = {}) {
   PeersOptions out;

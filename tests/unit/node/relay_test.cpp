@@ -28,63 +28,9 @@ using consensus::Proposal;
 using consensus::Vote;
 using node::Node;
 using node::test::Chain;
+using node::test::eventually;
+using node::test::FourValidators;
 using node::test::key_of;
-
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds within = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
-}
-
-// The node test chain with three more validators of power 1: four, so one vote decides nothing.
-struct FourValidators {
-  Chain chain;
-  std::vector<PrivateKey> others{key_of("validator-b"), key_of("validator-c"), key_of("validator-d")};
-  FourValidators() {
-    for (const auto& key : others)
-      chain.genesis.validators.push_back({key.address(), node::consensus_key_text(key), 1});
-  }
-
-  Vote vote(const PrivateKey& key, std::uint64_t height, std::uint32_t round, ledger::VoteType type,
-            std::optional<Hash32> block = std::nullopt) const {
-    Vote out{chain.genesis.chain, height, round, type, block, key.address(), {}};
-    out.signature = key.sign_digest(ledger::vote_digest(out.chain, height, round, type, block));
-    return out;
-  }
-
-  std::vector<ledger::Validator> set() const {
-    std::vector<ledger::Validator> sorted = chain.genesis.validators;
-    std::sort(sorted.begin(), sorted.end(),
-              [](const ledger::Validator& a, const ledger::Validator& b) { return a.address < b.address; });
-    return sorted;
-  }
-
-  // A proposal of height 1 by the proposer of `round`, signed by it or by `signer`; nullopt when that
-  // proposer is the node's own validator.
-  std::optional<Proposal> proposal(std::uint32_t round, const PrivateKey* signer = nullptr) const {
-    consensus::ProposerSchedule schedule(set());
-    const Address proposer = schedule.proposer(1, round).address;
-    const PrivateKey* key = nullptr;
-    for (const auto& other : others) {
-      if (other.address() == proposer) key = &other;
-    }
-    if (key == nullptr) return std::nullopt;
-    if (signer == nullptr) signer = key;
-    ledger::MemoryStore store = chain.genesis_store();
-    auto made = node::propose(store, {chain.issue("relayed", 0)}, chain.genesis.genesis_time_ms + 1000,
-                              proposer);
-    REQUIRE(made.ok());
-    REQUIRE(made->block.has_value());
-    Proposal out{chain.genesis.chain, 1, round, std::nullopt, made->block->block, proposer, {}};
-    out.signature =
-        signer->sign_digest(ledger::proposal_digest(out.chain, 1, round, std::nullopt, made->block->hash));
-    return out;
-  }
-};
 
 struct Relayed {
   Address except;
@@ -95,8 +41,8 @@ struct Relayed {
 class RelayingNode {
  public:
   RelayingNode() {
-    auto opened = Node::open(std::make_unique<ledger::MemoryStore>(), four.chain.genesis, four.chain.validator,
-                             node::NodeOptions{});
+    auto opened = Node::open(std::make_unique<ledger::MemoryStore>(), four.chain.genesis,
+                             four.chain.validator, node::NodeOptions{});
     REQUIRE(opened.ok());
     node = std::move(*opened);
     node->attach_network([](const std::string&) {}, [](const Address&, const std::string&) {},
@@ -150,8 +96,8 @@ TEST_CASE("a node relays a vote it stored for the first time to every other peer
   const std::string text = node::gossip_text(vote);
   relaying.receive(relaying.peer_a, text);
   REQUIRE(eventually([&] { return relaying.count(text) == 1; }));
-  const auto relayed = relaying.relayed_through(relaying.four.vote(relaying.four.others[1], 1, 0,
-                                                                    ledger::VoteType::prevote));
+  const auto relayed =
+      relaying.relayed_through(relaying.four.vote(relaying.four.others[1], 1, 0, ledger::VoteType::prevote));
   REQUIRE(relayed.size() == 2);
   CHECK(relayed[0].message == text);
   CHECK(relayed[0].except == relaying.peer_a);  // every peer but the one it came from
@@ -175,23 +121,27 @@ TEST_CASE("a refused vote is not relayed") {
   RelayingNode relaying;
   const auto& four = relaying.four;
   Vote forged = four.vote(four.others[0], 1, 0, ledger::VoteType::prevote);
-  forged.signature = four.others[1].sign_digest(ledger::vote_digest(forged.chain, 1, 0, forged.type, forged.block));
+  forged.signature =
+      four.others[1].sign_digest(ledger::vote_digest(forged.chain, 1, 0, forged.type, forged.block));
   const PrivateKey stranger = key_of("not-a-validator");
   const Vote unknown = four.vote(stranger, 1, 0, ledger::VoteType::prevote);
   Vote other_chain = four.vote(four.others[0], 1, 0, ledger::VoteType::prevote);
   other_chain.chain = "another-chain";
-  other_chain.signature = four.others[0].sign_digest(ledger::vote_digest("another-chain", 1, 0, other_chain.type, {}));
-  for (const auto& refused : {forged, unknown, other_chain}) relaying.receive(relaying.peer_a, node::gossip_text(refused));
-  const auto relayed =
-      relaying.relayed_through(four.vote(four.others[1], 1, 0, ledger::VoteType::prevote));
+  other_chain.signature =
+      four.others[0].sign_digest(ledger::vote_digest("another-chain", 1, 0, other_chain.type, {}));
+  for (const auto& refused : {forged, unknown, other_chain})
+    relaying.receive(relaying.peer_a, node::gossip_text(refused));
+  const auto relayed = relaying.relayed_through(four.vote(four.others[1], 1, 0, ledger::VoteType::prevote));
   CHECK(relayed.size() == 1);  // the marker only
 }
 
 TEST_CASE("a vote for another height is not relayed") {
   RelayingNode relaying;
   const auto& four = relaying.four;
-  relaying.receive(relaying.peer_a, node::gossip_text(four.vote(four.others[0], 2, 0, ledger::VoteType::prevote)));
-  relaying.receive(relaying.peer_a, node::gossip_text(four.vote(four.others[0], 7, 0, ledger::VoteType::prevote)));
+  relaying.receive(relaying.peer_a,
+                   node::gossip_text(four.vote(four.others[0], 2, 0, ledger::VoteType::prevote)));
+  relaying.receive(relaying.peer_a,
+                   node::gossip_text(four.vote(four.others[0], 7, 0, ledger::VoteType::prevote)));
   const auto relayed = relaying.relayed_through(four.vote(four.others[1], 1, 0, ledger::VoteType::prevote));
   CHECK(relayed.size() == 1);
 }
@@ -284,10 +234,11 @@ TEST_CASE("peers relay a message to every linked peer but the one named") {
     options.chain = "relay-test";
     options.listen = node::HostPort{"127.0.0.1", 0};
     if (i > 0) options.dial.push_back(node::HostPort{"127.0.0.1", peers[0]->port()});
-    peers.push_back(std::make_unique<node::Peers>(options, keys[i], [&, i](const Address&, std::string message) {
-      std::lock_guard lock(mutex);
-      received.emplace_back(i, std::move(message));
-    }));
+    peers.push_back(
+        std::make_unique<node::Peers>(options, keys[i], [&, i](const Address&, std::string message) {
+          std::lock_guard lock(mutex);
+          received.emplace_back(i, std::move(message));
+        }));
     REQUIRE(peers.back()->start().ok());
   }
   REQUIRE(eventually([&] { return peers[0]->linked().size() == 2; }));

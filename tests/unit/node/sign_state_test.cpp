@@ -20,6 +20,8 @@ namespace {
 using namespace onebill;
 using node::Node;
 using node::test::Chain;
+using node::test::eventually;
+using node::test::FourValidators;
 
 constexpr std::uint64_t block_time_ms = 1'700'000'100'000;
 
@@ -103,59 +105,9 @@ TEST_CASE("a validator with peers makes its proposal durable once, apart from it
   CHECK((**state).find("\"proposal\"") == std::string::npos);  // the votes' writes leave it out
 }
 
-namespace {
-
-using namespace std::chrono_literals;
-
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds within = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
-}
-
-// The node test chain with three more validators of power 1, and their signed messages of height 1.
-struct FourValidators {
-  Chain chain;
-  std::vector<PrivateKey> others{node::test::key_of("validator-b"), node::test::key_of("validator-c"),
-                                 node::test::key_of("validator-d")};
-  FourValidators() {
-    for (const auto& key : others)
-      chain.genesis.validators.push_back({key.address(), node::consensus_key_text(key), 1});
-  }
-  consensus::Vote vote(const PrivateKey& key, std::uint32_t round, ledger::VoteType type,
-                       std::optional<Hash32> block) const {
-    consensus::Vote out{chain.genesis.chain, 1, round, type, block, key.address(), {}};
-    out.signature = key.sign_digest(ledger::vote_digest(out.chain, 1, round, type, block));
-    return out;
-  }
-  // The proposal of round 0 by its proposer, when that is one of `others`.
-  std::optional<consensus::Proposal> proposal_of_round_zero() const {
-    std::vector<ledger::Validator> set = chain.genesis.validators;
-    consensus::ProposerSchedule schedule(set);
-    const Address proposer = schedule.proposer(1, 0).address;
-    for (const auto& key : others) {
-      if (key.address() != proposer) continue;
-      ledger::MemoryStore store = chain.genesis_store();
-      auto made = node::propose(store, {chain.issue("locked", 0)}, chain.genesis.genesis_time_ms + 1000, proposer);
-      REQUIRE(made.ok());
-      REQUIRE(made->block.has_value());
-      consensus::Proposal out{chain.genesis.chain, 1, 0, std::nullopt, made->block->block, proposer, {}};
-      out.signature = key.sign_digest(ledger::proposal_digest(out.chain, 1, 0, std::nullopt, made->block->hash));
-      return out;
-    }
-    return std::nullopt;
-  }
-};
-
-}  // namespace
-
 TEST_CASE("a locked validator stores its locked block once, apart from the votes after it, and keeps it") {
   FourValidators four;
-  const auto proposal = four.proposal_of_round_zero();
+  const auto proposal = four.proposal(0);
   REQUIRE(proposal.has_value());  // the fixed keys make another validator the proposer of round 0
   const Hash32 hash = ledger::block_hash(proposal->block.header);
   ledger::MemoryStore memory;
@@ -173,14 +125,15 @@ TEST_CASE("a locked validator stores its locked block once, apart from the votes
     REQUIRE((*node)->receive(peer, node::gossip_text(*proposal)).ok());
     // Two others prevote the block: with this validator's own prevote, +2/3: it locks and precommits.
     for (int i = 0; i < 2; ++i) {
-      const auto prevote = four.vote(four.others[static_cast<std::size_t>(i)], 0, ledger::VoteType::prevote, hash);
+      const auto prevote =
+          four.vote(four.others[static_cast<std::size_t>(i)], 1, 0, ledger::VoteType::prevote, hash);
       REQUIRE((*node)->receive(peer, node::gossip_text(prevote)).ok());
     }
     REQUIRE(eventually([&] { return stored(memory, node::sign_lock_key); }));
     // Two others precommit nil: no decision; round 0 times out and the validator signs in round 1.
     for (int i = 0; i < 2; ++i) {
-      const auto precommit =
-          four.vote(four.others[static_cast<std::size_t>(i)], 0, ledger::VoteType::precommit, std::nullopt);
+      const auto precommit = four.vote(four.others[static_cast<std::size_t>(i)], 1, 0,
+                                       ledger::VoteType::precommit, std::nullopt);
       REQUIRE((*node)->receive(peer, node::gossip_text(precommit)).ok());
     }
     REQUIRE(eventually([&] {
@@ -196,13 +149,14 @@ TEST_CASE("a locked validator stores its locked block once, apart from the votes
     CHECK((**state).find("\"locked_round\":0") != std::string::npos);
   }
   // A restart takes the lock back (the node opens); a damaged lock refuses to start.
-  auto reopened = Node::open(std::make_unique<CountingStore>(memory), four.chain.genesis, four.chain.validator,
-                             options);
+  auto reopened =
+      Node::open(std::make_unique<CountingStore>(memory), four.chain.genesis, four.chain.validator, options);
   CHECK(reopened.ok());
   if (reopened.ok()) reopened->reset();
   ledger::WriteBatch damage;
   damage.put(std::string(node::sign_lock_key), "{\"height\":1}");
   REQUIRE(memory.write(damage, true).ok());
-  CHECK(!Node::open(std::make_unique<CountingStore>(memory), four.chain.genesis, four.chain.validator, options)
-             .ok());
+  CHECK(
+      !Node::open(std::make_unique<CountingStore>(memory), four.chain.genesis, four.chain.validator, options)
+           .ok());
 }
