@@ -40,6 +40,15 @@ ledger::ExecutedBlock commit_block(ledger::MemoryStore& store, const Chain& chai
   return std::move(executed);
 }
 
+// The admin's proposal (nonce 0) to suspend the bank: it writes the bank's participant record.
+ledger::Transaction suspend_bank(const Chain& chain) {
+  return chain.tx(chain.admin, "gov.propose",
+                  Json{{"action", "participant.suspend"},
+                       {"args", Json{{"address", chain.bank.address().to_string()}}},
+                       {"expires_height", 100u}},
+                  0);
+}
+
 }  // namespace
 
 TEST_CASE("a block names the one sender that wrote each key, or none when several did") {
@@ -90,11 +99,7 @@ TEST_CASE(
   REQUIRE(pool.admit(own, store, chain.next_block(store)).ok());
   REQUIRE(pool.admit(transfer, store, chain.next_block(store)).ok());
   // The block commits the shipper's first transfer and the admin's suspension of the bank.
-  const auto suspend = chain.tx(chain.admin, "gov.propose",
-                                Json{{"action", "participant.suspend"},
-                                     {"args", Json{{"address", chain.bank.address().to_string()}}},
-                                     {"expires_height", 100u}},
-                                0);
+  const auto suspend = suspend_bank(chain);
   const auto executed = commit_block(store, chain, {own, suspend});
   pool.remove_committed(executed.transaction_ids);
   const auto evicted = pool.recheck(store, chain.next_block(store), executed);
@@ -127,11 +132,7 @@ TEST_CASE("a commit that writes what a pending transaction read re-checks it and
   REQUIRE(pool.admit(transfer, store, chain.next_block(store)).ok());
 
   // Another sender's block suspends the recipient: the pending transfer read the bank's record.
-  const auto suspend = chain.tx(chain.admin, "gov.propose",
-                                Json{{"action", "participant.suspend"},
-                                     {"args", Json{{"address", chain.bank.address().to_string()}}},
-                                     {"expires_height", 100u}},
-                                0);
+  const auto suspend = suspend_bank(chain);
   const auto writes = commit_one(store, suspend, chain.next_block(store));
   const auto evicted = pool.recheck(store, chain.next_block(store, 1'700'000'200'000), &writes);
   REQUIRE(evicted.size() == 1);
