@@ -227,13 +227,18 @@ Json to_json(const SignState& state) {
   if (state.proposal) out["proposal"] = to_json(*state.proposal);
   if (state.prevote) out["prevote"] = to_json(*state.prevote);
   if (state.precommit) out["precommit"] = to_json(*state.precommit);
+  if (!state.earlier_votes.empty()) {
+    Json earlier = Json::array();
+    for (const auto& vote : state.earlier_votes) earlier.push_back(to_json(vote));
+    out["earlier_votes"] = std::move(earlier);
+  }
   return out;
 }
 
 Result<SignState> sign_state_from_json(const Json& json) {
   auto state = decode<SignState>("sign state", [&] {
     expect_fields(json, {"height", "round", "step", "locked_round", "locked_block", "locked_proposal",
-                         "lock_proof", "proposal", "prevote", "precommit"});
+                         "lock_proof", "proposal", "prevote", "precommit", "earlier_votes"});
     SignState out;
     out.height = read_u64(json, "height");
     out.round = read_round(member(json, "round"), "round");
@@ -276,6 +281,31 @@ Result<SignState> sign_state_from_json(const Json& json) {
         return invalid("wrong-type", "sign state: a lock_proof vote is not a prevote for the lock");
       state->lock_proof.push_back(std::move(*vote));
     }
+  }
+  if (json.contains("earlier_votes")) {
+    const Json& earlier = json["earlier_votes"];
+    if (!earlier.is_array() || earlier.size() > 2 * (kept_rounds - 1))
+      return invalid("wrong-type", "sign state: earlier_votes is not a list of at most " +
+                                       std::to_string(2 * (kept_rounds - 1)) + " votes");
+    std::set<std::uint32_t> rounds;
+    for (const auto& item : earlier) {
+      auto vote = vote_from_json(item);
+      ONEBILL_TRY(vote);
+      const auto& kept = state->earlier_votes;
+      const bool same_slot = !kept.empty() && kept.back().round == vote->round &&
+                             (kept.back().type == vote->type || vote->type == VoteType::prevote);
+      if (vote->height != state->height || vote->round >= state->round ||
+          (!kept.empty() &&
+           (vote->validator != kept.front().validator || vote->round < kept.back().round || same_slot)))
+        return invalid("wrong-type",
+                       "sign state: earlier_votes are not one validator's votes of this height's earlier "
+                       "rounds, oldest first, one per round and type");
+      rounds.insert(vote->round);
+      state->earlier_votes.push_back(std::move(*vote));
+    }
+    if (rounds.size() > kept_rounds - 1)
+      return invalid("wrong-type", "sign state: earlier_votes span more than " +
+                                       std::to_string(kept_rounds - 1) + " rounds");
   }
   return state;
 }
@@ -440,6 +470,10 @@ std::vector<Action> Engine::start(std::uint64_t height, std::vector<ledger::Vali
     add_proposal(*sign_state_.proposal, proposal_hash(*sign_state_.proposal));
     out.push_back(Broadcast{*sign_state_.proposal});
   }
+  for (const auto& vote : sign_state_.earlier_votes) {
+    add_vote(vote, out);
+    out.push_back(Broadcast{vote});
+  }
   for (const auto* vote : {&sign_state_.prevote, &sign_state_.precommit}) {
     if (!vote->has_value()) continue;
     add_vote(**vote, out);
@@ -579,16 +613,14 @@ std::vector<Action> Engine::on_candidates_available(std::uint64_t now_ms) {
 std::vector<Action> Engine::rebroadcast() const {
   std::vector<Action> out;
   if (height_ == 0 || decided_) return out;
-  if (sign_state_.height == height_ && sign_state_.proposal) out.push_back(Broadcast{*sign_state_.proposal});
-  // Own votes of the last few rounds: a validator still in an earlier round may lack our precommit
-  // there, and cannot reach its precommit timeout (L47) without it.
-  if (self_) {
-    int rounds_left = 4;
-    for (auto round = rounds_.rbegin(); round != rounds_.rend() && rounds_left > 0; ++round, --rounds_left) {
-      for (const auto* votes : {&round->second.prevotes, &round->second.precommits}) {
-        auto own = votes->find(self_->address);
-        if (own != votes->end()) out.push_back(Broadcast{own->second.front()});
-      }
+  // Own messages of the last kept_rounds rounds, from the sign state (restored the same after a crash):
+  // a validator still in an earlier round may lack our precommit there, and cannot reach its precommit
+  // timeout (L47) without it.
+  if (sign_state_.height == height_) {
+    if (sign_state_.proposal) out.push_back(Broadcast{*sign_state_.proposal});
+    for (const auto& vote : sign_state_.earlier_votes) out.push_back(Broadcast{vote});
+    for (const auto* vote : {&sign_state_.prevote, &sign_state_.precommit}) {
+      if (vote->has_value()) out.push_back(Broadcast{**vote});
     }
   }
   // Relay the prevotes of a proof-of-lock too (others' signed votes): a peer that lost them cannot
@@ -737,6 +769,22 @@ void Engine::persist_and_broadcast(std::variant<Proposal, Vote> message, std::ve
     step = vote.type == VoteType::prevote ? Step::prevote : Step::precommit;
   }
   ONEBILL_ASSERT(may_sign(round, step));  // never sign at or below the last signed (height, round, step)
+  if (sign_state_.height != height_) {
+    sign_state_.earlier_votes.clear();
+  } else if (sign_state_.round != round) {
+    // The votes of the round left behind join the earlier ones; only the last kept_rounds - 1 rounds stay.
+    for (const auto* vote : {&sign_state_.prevote, &sign_state_.precommit}) {
+      if (vote->has_value()) sign_state_.earlier_votes.push_back(**vote);
+    }
+    auto& earlier = sign_state_.earlier_votes;
+    std::set<std::uint32_t> rounds;
+    for (const auto& vote : earlier) rounds.insert(vote.round);
+    while (rounds.size() > kept_rounds - 1) {
+      const std::uint32_t oldest = *rounds.begin();
+      rounds.erase(rounds.begin());
+      std::erase_if(earlier, [&](const Vote& vote) { return vote.round == oldest; });
+    }
+  }
   if (sign_state_.height != height_ || sign_state_.round != round) {
     sign_state_.proposal.reset();
     sign_state_.prevote.reset();

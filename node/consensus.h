@@ -26,9 +26,10 @@
 // committed at the latest when that validator's turn comes. The cost: rounds run on timeouts while
 // proposers have nothing, with timeouts growing per round.
 //
-// Safety across crashes: the SignState (last signed height/round/step, the lock, and the own signed
-// messages of that round) is persisted before each new signature is broadcast; a restarted engine
-// never signs at or below it, re-sends the same messages instead, and keeps its lock.
+// Safety across crashes: the SignState (last signed height/round/step, the lock, the own signed
+// messages of that round and the own votes of the height's few rounds before it) is persisted before
+// each new signature is broadcast; a restarted engine never signs at or below it, re-sends the same
+// messages instead, and keeps its lock.
 //
 // Untrusted input: messages from unknown validators, with bad signatures, for another chain or
 // height, or for rounds beyond round + max_future_rounds are dropped (the round rule L55 is counted
@@ -104,8 +105,13 @@ json::Json to_json(const Evidence& evidence);
 
 enum class Step : std::uint8_t { propose = 0, prevote = 1, precommit = 2 };
 
+// Earlier rounds of a height whose own votes the sign state keeps and rebroadcast re-sends (with the
+// current round: the last kept_rounds rounds the validator signed in).
+inline constexpr std::size_t kept_rounds = 4;
+
 // What a validator must remember across a crash. JSON: {height, round, step, locked_round?,
-// locked_block?, proposal?, prevote?, precommit?} (the messages: own, of (height, round)).
+// locked_block?, locked_proposal?, lock_proof?, proposal?, prevote?, precommit?, earlier_votes?}
+// (the messages: own, of (height, round); earlier_votes: own, of (height, earlier rounds)).
 struct SignState {
   std::uint64_t height = 0;  // 0: never signed
   std::uint32_t round = 0;
@@ -121,6 +127,11 @@ struct SignState {
   std::optional<Proposal> proposal;  // own signed messages of (height, round)
   std::optional<Vote> prevote;
   std::optional<Vote> precommit;
+  // Own votes of `height` in the last kept_rounds - 1 rounds signed before `round`, oldest first. A
+  // validator that moved on and then crashed still re-sends them: a peer left in an earlier round may
+  // lack its precommit there, and with it the +2/3 that lets it time out and follow (CometBFT replays
+  // them from its WAL). Parsing checks: of `height`, below `round`, one signer, one per (round, type).
+  std::vector<Vote> earlier_votes;
 };
 json::Json to_json(const SignState& state);
 Result<SignState> sign_state_from_json(const json::Json& json);
@@ -242,8 +253,9 @@ class Engine {
   std::vector<Action> on_timeout(const Timeout& timeout, std::uint64_t now_ms);
   std::vector<Action> on_candidates_available(std::uint64_t now_ms);
   // What to re-send every few seconds, since gossip is lossy: own proposal and own votes of the last
-  // four rounds, the current round's proposal, and the prevotes that prove a lock (ours, or the
-  // current proposal's pol_round).
+  // kept_rounds rounds (from the sign state, so the same after a restart), the current round's
+  // proposal, the prevotes that prove a lock (ours, or the current proposal's pol_round), and the
+  // others' votes of this round and the one before.
   std::vector<Action> rebroadcast() const;
 
   std::uint64_t height() const { return height_; }

@@ -367,7 +367,9 @@ TEST_CASE("a proposal from a validator that is not the round's proposer is dropp
   CHECK(outcome.dropped->rule == "not-proposer");
 }
 
-TEST_CASE("a validator re-sends the others' votes of its round and the round before, so a peer left behind can follow") {
+TEST_CASE(
+    "a validator re-sends the others' votes of its round and the round before, so a peer left behind can "
+    "follow") {
   // Simulator seed 6102: a byzantine validator sent its round-0 precommit to one node only; that node
   // went on to round 1, the rest stayed in round 0 one precommit short. Re-sent votes close the gap.
   Cluster cluster({1, 1, 1, 1});
@@ -419,6 +421,104 @@ TEST_CASE("a restarted validator re-sends its signed messages and never signs be
   CHECK(restarted.step() == Step::precommit);
 }
 
+TEST_CASE("a validator restarted in round r+1 re-sends its precommit of round r") {
+  // Simulator seed 16411: a validator precommitted nil in round 0 (the message lost), moved to round 1,
+  // crashed; its peers stayed in round 0 one precommit short, forever.
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t me = (index_of(cluster, cluster.engines[0]->proposer_of(0)) + 1) % 4;
+  auto& engine = *cluster.engines[me];
+  cluster.run(me, engine.on_candidates_available(cluster.now));
+  cluster.fire(me, Step::propose);  // no proposal: prevote nil
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me)
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
+  }
+  const auto precommit0 = last_vote(cluster.records[me], VoteType::precommit);
+  REQUIRE(precommit0.has_value());
+  REQUIRE(precommit0->round == 0);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != me && i != (me + 1) % 4)
+      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
+  }
+  cluster.fire(me, Step::precommit);
+  REQUIRE(engine.round() == 1);
+  cluster.fire(me, Step::propose);  // prevote nil in round 1
+  const SignState saved = cluster.records[me].persisted.back();
+  REQUIRE(saved.round == 1);
+  REQUIRE(saved.earlier_votes.size() == 2);  // round 0's prevote and precommit
+  CHECK(saved.earlier_votes.back() == *precommit0);
+  auto restored = sign_state_from_json(json::read(json::canonical(to_json(saved))).value());
+  REQUIRE(restored.ok());
+  CHECK(restored->earlier_votes == saved.earlier_votes);
+  Engine restarted(cluster.genesis.chain, cluster.keys[me], *cluster.apps[me], cluster.timeouts, *restored);
+  auto sends_precommit0 = [&](const std::vector<Action>& actions) {
+    for (const auto& action : actions) {
+      const auto* broadcast = std::get_if<Broadcast>(&action);
+      const auto* vote = broadcast ? std::get_if<Vote>(&broadcast->message) : nullptr;
+      if (vote && *vote == *precommit0) return true;
+    }
+    return false;
+  };
+  CHECK(sends_precommit0(restarted.start(1, cluster.set(), cluster.now)));
+  CHECK(sends_precommit0(restarted.rebroadcast()));
+  CHECK(restarted.round() == 1);
+}
+
+TEST_CASE("the sign state keeps the own votes of the last rounds only, and refuses a forged list") {
+  Cluster cluster({1, 1, 1, 1});
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t me = (index_of(cluster, cluster.engines[0]->proposer_of(0)) + 1) % 4;
+  auto& engine = *cluster.engines[me];
+  cluster.run(me, engine.on_candidates_available(cluster.now));
+  // Rounds pass by timeouts with nil votes of the others until round 6.
+  while (engine.round() < 6) {
+    const std::uint32_t round = engine.round();
+    if (engine.proposer_of(round) != cluster.keys[me].address()) cluster.fire(me, Step::propose);
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i != me) {
+        cluster.run(me,
+                    engine.on_vote(cluster.vote(i, 1, round, VoteType::prevote, std::nullopt), cluster.now));
+        cluster.run(
+            me, engine.on_vote(cluster.vote(i, 1, round, VoteType::precommit, std::nullopt), cluster.now));
+      }
+    }
+    if (engine.round() == round) cluster.fire(me, Step::precommit);
+    REQUIRE(engine.round() == round + 1);
+  }
+  const SignState saved = engine.sign_state();
+  std::set<std::uint32_t> rounds;
+  for (const auto& vote : saved.earlier_votes) {
+    CHECK(vote.validator == cluster.keys[me].address());
+    rounds.insert(vote.round);
+  }
+  CHECK(rounds == std::set<std::uint32_t>{2, 3, 4});  // kept_rounds - 1 rounds before round 5
+  CHECK(saved.round == 5);
+  const Json good = to_json(saved);
+  REQUIRE(sign_state_from_json(good).ok());
+  auto refused = [&](auto&& change) {
+    Json forged = good;
+    change(forged["earlier_votes"]);
+    return sign_state_from_json(forged).problem().rule == "wrong-type";
+  };
+  CHECK(refused(
+      [&](Json& list) { list.push_back(to_json(cluster.vote(me, 1, 5, VoteType::prevote, std::nullopt))); }));
+  CHECK(refused(
+      [&](Json& list) { list[0] = to_json(cluster.vote(me, 2, 2, VoteType::prevote, std::nullopt)); }));
+  CHECK(refused([&](Json& list) {
+    list[1] = to_json(cluster.vote((me + 1) % 4, 1, 2, VoteType::precommit, std::nullopt));
+  }));
+  CHECK(refused([&](Json& list) { std::swap(list[0], list[2]); }));
+  CHECK(refused([&](Json& list) { list.push_back(list.back()); }));
+  CHECK(refused([&](Json& list) { list = Json::object(); }));
+  CHECK(refused([&](Json& list) {
+    list.erase(list.begin());
+    list.insert(list.begin(), to_json(cluster.vote(me, 1, 1, VoteType::precommit, std::nullopt)));
+  }));
+}
+
 TEST_CASE("a validator restarted while locked re-proposes its locked block with the proof of lock (L14)") {
   Cluster cluster({1, 1, 1, 1});
   const auto [me, first_hash, saved] = lock_in_round_zero(cluster);
@@ -434,9 +534,8 @@ TEST_CASE("a validator restarted while locked re-proposes its locked block with 
   tampered["lock_proof"][0] = to_json(cluster.vote((me + 1) % 4, 1, 0, VoteType::prevote, std::nullopt));
   CHECK(sign_state_from_json(tampered).problem().rule == "wrong-type");  // a proof for another value
   // A crash: the engine's memory is gone; only the sign state is left.
-  cluster.engines[me] =
-      std::make_unique<Engine>(cluster.genesis.chain, cluster.keys[me], *cluster.apps[me], cluster.timeouts,
-                               *restored);
+  cluster.engines[me] = std::make_unique<Engine>(cluster.genesis.chain, cluster.keys[me], *cluster.apps[me],
+                                                 cluster.timeouts, *restored);
   cluster.records[me] = NodeRecord{};
   cluster.run(me, cluster.engines[me]->start(1, cluster.set(), cluster.now));
   // Rounds end with nil precommits from the others until it is `me`'s turn to propose.
@@ -446,8 +545,8 @@ TEST_CASE("a validator restarted while locked re-proposes its locked block with 
     REQUIRE(round < 8);
     for (std::size_t i = 0; i < 4; ++i) {
       if (i != me)
-        cluster.run(me, engine.on_vote(cluster.vote(i, 1, round, VoteType::precommit, std::nullopt),
-                                       cluster.now));
+        cluster.run(
+            me, engine.on_vote(cluster.vote(i, 1, round, VoteType::precommit, std::nullopt), cluster.now));
     }
     if (engine.round() == round) cluster.fire(me, Step::precommit);
     REQUIRE(engine.round() == round + 1);
@@ -465,7 +564,8 @@ TEST_CASE("a validator restarted while locked re-proposes its locked block with 
   for (const auto& action : engine.rebroadcast()) {
     const auto* broadcast = std::get_if<Broadcast>(&action);
     const auto* vote = broadcast ? std::get_if<Vote>(&broadcast->message) : nullptr;
-    if (vote && vote->round == 0 && vote->type == VoteType::prevote && vote->block == first_hash) ++proof_sent;
+    if (vote && vote->round == 0 && vote->type == VoteType::prevote && vote->block == first_hash)
+      ++proof_sent;
   }
   CHECK(proof_sent >= 3);
 }
