@@ -153,8 +153,8 @@ Result<std::unique_ptr<Node>> Node::open(std::unique_ptr<ledger::Store> store, c
     }
   }
   std::unique_ptr<Node> node(new Node(std::move(store), genesis, std::move(identity), **head, options));
-  node->engine_ = std::make_unique<consensus::Engine>(
-      genesis.chain, validator_key, *node->app_, options.timeouts, std::move(restored));
+  node->engine_ = std::make_unique<consensus::Engine>(genesis.chain, validator_key, *node->app_,
+                                                      options.timeouts, std::move(restored));
   return node;
 }
 
@@ -317,15 +317,16 @@ void Node::request_blocks_locked() {
   sync_.requested_peer = peer;
   send_to_(peer, gossip_text(GossipGetBlocks{height + 1, count}));
   if (now - sync_.progress_at >= std::chrono::seconds(1)) {
-    const double seconds =
-        sync_.progress_at == std::chrono::steady_clock::time_point{}
-            ? 0.0
-            : std::chrono::duration<double>(now - sync_.progress_at).count();
+    const double seconds = sync_.progress_at == std::chrono::steady_clock::time_point{}
+                               ? 0.0
+                               : std::chrono::duration<double>(now - sync_.progress_at).count();
     const double rate = seconds > 0 ? static_cast<double>(height - sync_.progress_height) / seconds : 0.0;
     if (best - height > 1) {
       spdlog::info("sync: height {} of {}, {:.0f} heights/s, {}", height, best, rate,
-                   rate > 0 ? "about " + std::to_string(static_cast<std::uint64_t>(
-                                             static_cast<double>(best - height) / rate)) + " s left"
+                   rate > 0 ? "about " +
+                                  std::to_string(
+                                      static_cast<std::uint64_t>(static_cast<double>(best - height) / rate)) +
+                                  " s left"
                             : std::string("starting"));
     }
     sync_.progress_at = now;
@@ -594,10 +595,18 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
   std::deque<consensus::Action> queue(std::make_move_iterator(actions.begin()),
                                       std::make_move_iterator(actions.end()));
   // Persist before send (DESIGN §5): a signed message must be durable before it LEAVES this process.
-  // So the latest sign state waits until a message goes to peers, the block's commit (whose one synced
-  // batch carries it) or the end of these actions, whichever comes first. A single validator sends
-  // nothing: its proposal, prevote and precommit reach the disk with the block, one sync per block.
+  // So the signed messages of these actions are held, and the latest sign state (which covers every
+  // message signed before it: same round, or earlier rounds of its height below it) is written with one
+  // sync at the block's commit (whose synced batch carries it) or at the end of the actions; the held
+  // messages leave after that write. A validator that proposes, prevotes, precommits and decides in one
+  // go (alone, or with observers only) syncs once per block, not four times; a validator without peers
+  // sends nothing at all.
   std::optional<consensus::SignState> unsynced;
+  std::vector<std::string> held;  // gossip texts of signed messages, sent once their sign state is durable
+  auto send_held = [&] {
+    for (const auto& text : held) broadcast_(text);
+    held.clear();
+  };
   while (!queue.empty()) {
     consensus::Action action = std::move(queue.front());
     queue.pop_front();
@@ -606,11 +615,7 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
     } else if (auto* broadcast = std::get_if<consensus::Broadcast>(&action)) {
       // The engine counts its own messages itself; peers get them by gossip.
       if (broadcast_) {
-        if (unsynced) {
-          ONEBILL_TRY(persist_sign_state_locked(std::move(*unsynced)));
-          unsynced.reset();
-        }
-        std::visit([&](const auto& message) { broadcast_(gossip_text(message)); }, broadcast->message);
+        std::visit([&](const auto& message) { held.push_back(gossip_text(message)); }, broadcast->message);
       }
     } else if (auto* schedule = std::get_if<consensus::Schedule>(&action)) {
       std::lock_guard lock(wake_mutex_);
@@ -619,6 +624,7 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
     } else if (auto* decide = std::get_if<consensus::Decide>(&action)) {
       ONEBILL_TRY(commit_decided_locked(*decide, std::move(unsynced)));
       unsynced.reset();
+      send_held();
       log_height_locked(*decide);
       {
         std::lock_guard lock(wake_mutex_);  // lock order: engine_mutex_, then wake_mutex_
@@ -648,6 +654,7 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
     }
   }
   if (unsynced) ONEBILL_TRY(persist_sign_state_locked(std::move(*unsynced)));
+  send_held();
   return {};
 }
 
@@ -742,7 +749,8 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
       failed_.store(true);
       return written;
     }
-    head_ = ledger::Head{height, decide.commit.block_hash, decide.executed.state_root, decide.block.header.time_ms};
+    head_ = ledger::Head{height, decide.commit.block_hash, decide.executed.state_root,
+                         decide.block.header.time_ms};
     mempool_.remove_committed(decide.executed.transaction_ids);
     committed_transactions_.fetch_add(decide.executed.transaction_ids.size());
   }
@@ -826,10 +834,9 @@ void Node::run_consensus() {
           if (proposal->height == engine_->height() && now > made)
             trace_.proposal_lag_ms = std::max(trace_.proposal_lag_ms, now - made);
         }
-        consensus::Outcome outcome =
-            std::holds_alternative<consensus::Proposal>(message)
-                ? engine_->on_proposal(std::get<consensus::Proposal>(message), now)
-                : engine_->on_vote(std::get<consensus::Vote>(message), now);
+        consensus::Outcome outcome = std::holds_alternative<consensus::Proposal>(message)
+                                         ? engine_->on_proposal(std::get<consensus::Proposal>(message), now)
+                                         : engine_->on_vote(std::get<consensus::Vote>(message), now);
         // Gossip onwards: what the engine stored for the first time goes once to the other peers, so
         // validators that cannot reach each other directly still see each other's votes and proposals.
         if (outcome.fresh && relay_) {
