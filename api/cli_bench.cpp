@@ -52,6 +52,7 @@ struct BenchOptions {
   std::uint64_t history = 0;  // 0: the history the run makes
   std::string keep;
   std::uint64_t block_interval_ms = 0;  // 0: the node's configured default
+  std::string node_log_level = "warn";   // debug: each height's cost in bench-node.log
   double read_rate = 20'000;
   std::size_t connections = 32;
   double workload_tx_per_s = 0;  // sizes the saturation workload (tx per second of it); 0: from a probe run
@@ -396,7 +397,7 @@ class BenchRun {
   }
   fs::path node_home(std::size_t i) const { return consortium_ / "nodes" / std::to_string(i); }
   std::vector<std::string> node_arguments() const {
-    std::vector<std::string> extra{"--log-level", "warn"};
+    std::vector<std::string> extra{"--log-level", options_.node_log_level};
     if (options_.block_interval_ms != 0) {
       extra.push_back("--block-interval-ms");
       extra.push_back(std::to_string(options_.block_interval_ms));
@@ -885,6 +886,10 @@ void add_bench_command(CLI::App& root, CommandContext& context) {
                       "Build the consortium in this (new or empty) directory and keep it");
   command->add_option("--block-interval-ms", options->block_interval_ms,
                       "Passed to the nodes (default: their configuration's)");
+  command
+      ->add_option("--node-log-level", options->node_log_level,
+                   "Log level of the nodes' bench-node.log (default warn; debug logs each height's cost)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   command->add_option("--read-rate", options->read_rate, "Reads per second offered (default 20000)")
       ->check(CLI::Range(1.0, 1e7));
   command

@@ -622,7 +622,9 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
       timers_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(schedule->delay_ms),
                       schedule->timeout);
     } else if (auto* decide = std::get_if<consensus::Decide>(&action)) {
+      const auto committing = std::chrono::steady_clock::now();
       ONEBILL_TRY(commit_decided_locked(*decide, std::move(unsynced)));
+      trace_.committing += std::chrono::steady_clock::now() - committing;
       unsynced.reset();
       send_held();
       log_height_locked(*decide);
@@ -701,11 +703,11 @@ void Node::log_height_locked(const consensus::Decide& decide) const {
   spdlog::log(
       level,
       "height {} decided in round {} after {} ms, {} transactions: proposing {} ms, {} executions {} ms, "
-      "{} synced sign-state writes {} ms ({} KiB), {} timeouts, proposal lag {} ms",
+      "{} synced sign-state writes {} ms ({} KiB), commit {} ms, {} timeouts, proposal lag {} ms",
       decide.block.header.height, decide.commit.round, ms(std::chrono::steady_clock::now() - trace_.started),
       decide.block.transactions.size(), ms(trace_.proposing), trace_.executions, ms(trace_.executing),
-      trace_.synced_writes, ms(trace_.syncing), trace_.synced_bytes / 1024, trace_.timeouts,
-      trace_.proposal_lag_ms);
+      trace_.synced_writes, ms(trace_.syncing), trace_.synced_bytes / 1024, ms(trace_.committing),
+      trace_.timeouts, trace_.proposal_lag_ms);
 }
 
 Status Node::persist_sign_state_locked(consensus::SignState state) {

@@ -14,9 +14,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,7 +47,6 @@ struct NodeOptions {
   MempoolOptions mempool;
   consensus::TimeoutConfig timeouts;
 };
-
 
 // What became of a transaction. 404 only for `unknown` (never seen, or aged out of the refusal log).
 struct TxStatus {
@@ -179,7 +178,8 @@ class Node {
     std::chrono::steady_clock::duration proposing{};  // building own proposals
     std::chrono::steady_clock::duration executing{};  // re-executing others' proposals
     std::uint32_t executions = 0;
-    std::chrono::steady_clock::duration syncing{};  // synced sign-state writes before a send
+    std::chrono::steady_clock::duration syncing{};     // synced sign-state writes before a send
+    std::chrono::steady_clock::duration committing{};  // the block's synced write and the mempool's re-check
     std::uint32_t synced_writes = 0;
     std::uint64_t synced_bytes = 0;
     std::uint64_t proposal_lag_ms = 0;  // longest from a peer's proposal's block time to its handling
@@ -224,9 +224,9 @@ class Node {
   bool stopping_ = false;            // guarded by wake_mutex_
   std::multimap<std::chrono::steady_clock::time_point, consensus::Timeout> timers_;  // guarded by wake_mutex_
   using Inbound = std::variant<consensus::Proposal, consensus::Vote, GossipBlock>;
-  std::deque<std::pair<Address, Inbound>> inbox_;  // guarded by wake_mutex_
-  std::map<Address, std::uint64_t> peer_heights_;  // guarded by wake_mutex_: each peer's last told height
-  bool sync_wanted_ = false;                        // guarded by wake_mutex_: a peer is ahead
+  std::deque<std::pair<Address, Inbound>> inbox_;      // guarded by wake_mutex_
+  std::map<Address, std::uint64_t> peer_heights_;      // guarded by wake_mutex_: each peer's last told height
+  bool sync_wanted_ = false;                           // guarded by wake_mutex_: a peer is ahead
   std::function<void(const std::string&)> broadcast_;  // set before start, then read-only
   std::function<void(const Address&, const std::string&)> send_to_;  // likewise
   std::function<void(const Address&, const std::string&)> relay_;    // likewise
