@@ -44,6 +44,10 @@ class Overlay final : public Store {
 
   void put(std::string key, std::string value) { writes_[std::move(key)] = std::move(value); }
   void erase(std::string key) { writes_[std::move(key)] = std::nullopt; }
+  // Drops this overlay's write of `key` (put or erase), so that the base's value shows through again.
+  void forget(std::string_view key) {
+    if (auto found = writes_.find(key); found != writes_.end()) writes_.erase(found);
+  }
 
   const WriteSet& writes() const { return writes_; }
   // Hands the writes over (the overlay is empty afterwards): a block's W without a copy.

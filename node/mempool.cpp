@@ -4,21 +4,28 @@
 
 namespace onebill::node {
 
-// The committed store seen through a recorder: the keys an application of transactions read and the
-// prefixes it scanned, so that a later commit can tell whether it could change their outcome.
+// The pending state seen through a recorder: the keys an application of transactions read and the
+// prefixes it scanned, each with the nonce of the transaction being applied, so that a later commit
+// can tell whether it could change the outcome of a transaction still pending.
 class Mempool::RecordingStore final : public ledger::Store {
  public:
-  RecordingStore(const ledger::Store& base, ReadSet& reads) : base_(base), reads_(reads) {}
+  RecordingStore(const ledger::Store& base, ReadSet& reads, const std::uint64_t& nonce)
+      : base_(base), reads_(reads), nonce_(nonce) {}
   Result<std::optional<std::string>> get(std::string_view key) const override {
     if (!ledger::keys::is_state_key(key))
       reads_.context_dependent = true;  // chain records change every block
-    if (reads_.keys.find(key) == reads_.keys.end()) reads_.keys.emplace(key);
+    auto found = reads_.keys.find(key);
+    if (found == reads_.keys.end()) {
+      reads_.keys.emplace(key, nonce_);
+    } else {
+      found->second = std::max(found->second, nonce_);
+    }
     return base_.get(key);
   }
   Status scan(std::string_view prefix, std::string_view from,
               const std::function<bool(std::string_view, std::string_view)>& visit) const override {
     if (!ledger::keys::is_state_key(prefix)) reads_.context_dependent = true;
-    reads_.scans.emplace_back(std::string(prefix), std::string(from));
+    reads_.scans.push_back(Scan{std::string(prefix), std::string(from), nonce_});
     return base_.scan(prefix, from, visit);
   }
   Status write(const ledger::WriteBatch&, bool) override {
@@ -29,19 +36,7 @@ class Mempool::RecordingStore final : public ledger::Store {
  private:
   const ledger::Store& base_;
   ReadSet& reads_;
-};
-
-struct Mempool::PendingState {
-  PendingState(const ledger::Store& committed_store, std::uint64_t built_at)
-      : committed(&committed_store),
-        recording(committed_store, reads),
-        overlay(recording),
-        generation(built_at) {}
-  const ledger::Store* committed;
-  ReadSet reads;
-  RecordingStore recording;  // over the committed store, noting into `reads`
-  ledger::Overlay overlay;   // over `recording`: the queue's writes
-  std::uint64_t generation = 0;
+  const std::uint64_t& nonce_;
 };
 
 namespace {
@@ -53,13 +48,46 @@ bool depends_on_context(const ledger::Transaction& transaction) {
 
 }  // namespace
 
+struct Mempool::PendingState {
+  PendingState(const ledger::Store& committed_store, std::uint64_t built_at)
+      : committed(&committed_store),
+        overlay(committed_store),
+        recording(overlay, reads, applying),
+        generation(built_at) {}
+  // Applies the sender's next transaction: on success its writes join the overlay, each noted with its
+  // nonce; on refusal nothing changes (but what it read stays noted: a sound superset).
+  Status apply(const ledger::Transaction& transaction, const ledger::BlockContext& next_block) {
+    applying = transaction.nonce;
+    ledger::Overlay attempt(static_cast<const ledger::Store&>(recording));
+    ONEBILL_TRY(ledger::apply(transaction, attempt, next_block));
+    for (auto& [key, value] : attempt.take_writes()) {
+      written[key] = transaction.nonce;
+      if (value) {
+        overlay.put(key, std::move(*value));
+      } else {
+        overlay.erase(key);
+      }
+    }
+    reads.context_dependent = reads.context_dependent || depends_on_context(transaction);
+    return {};
+  }
+  const ledger::Store* committed;
+  ReadSet reads;
+  ledger::Overlay overlay;  // over the committed store: the queue's writes
+  std::map<std::string, std::uint64_t, std::less<>>
+      written;                 // key of `overlay` -> highest nonce that wrote it
+  std::uint64_t applying = 0;  // the nonce being applied
+  RecordingStore recording;    // over `overlay`, noting into `reads` with `applying`
+  std::uint64_t generation = 0;
+};
+
 bool Mempool::touches(const ReadSet& reads, const ledger::WriteSet& written) {
-  for (const auto& key : reads.keys) {
+  for (const auto& [key, nonce] : reads.keys) {
     if (written.find(key) != written.end()) return true;
   }
-  for (const auto& [prefix, from] : reads.scans) {
-    const auto next = written.lower_bound(std::max(prefix, from));
-    if (next != written.end() && next->first.starts_with(prefix)) return true;
+  for (const auto& scan : reads.scans) {
+    const auto next = written.lower_bound(std::max(scan.prefix, scan.from));
+    if (next != written.end() && next->first.starts_with(scan.prefix)) return true;
   }
   return false;
 }
@@ -115,14 +143,11 @@ Result<Admission> Mempool::admit(const ledger::Transaction& transaction, const l
     cached = pending_.emplace(transaction.from, std::move(state)).first;
   }
   PendingState& state = *cached->second;
-  ledger::Overlay attempt(state.overlay);  // a child: dropped on refusal, merged on success
-  const Status applied = ledger::apply(transaction, attempt, next_block);
+  const Status applied = state.apply(transaction, next_block);
   if (!applied) {
     if (sender == senders_.end()) pending_.erase(cached);  // no queue: no pending state to keep
     return refuse(applied.problem());
   }
-  attempt.merge_into(state.overlay);
-  state.reads.context_dependent = state.reads.context_dependent || depends_on_context(transaction);
 
   const std::uint64_t arrival = next_arrival_++;
   senders_[transaction.from].emplace(transaction.nonce, Entry{transaction, arrival});
@@ -160,11 +185,14 @@ void Mempool::remove_committed(const std::vector<Hash32>& committed_ids) {
 
 std::unique_ptr<Mempool::PendingState> Mempool::replay_locked(
     const SenderQueue& queue, const ledger::Store& committed, const ledger::BlockContext& next_block,
-    std::optional<std::pair<std::uint64_t, Problem>>& broken) const {
+    std::optional<std::pair<std::uint64_t, Problem>>& broken) {
   auto state = std::make_unique<PendingState>(committed, generation_);
+  if (!queue.empty()) ++reapplications_;
   for (const auto& [nonce, entry] : queue) {
+    // A transaction whose outcome depends on the block context keeps the state context-dependent even
+    // when it no longer applies.
     state->reads.context_dependent = state->reads.context_dependent || depends_on_context(entry.transaction);
-    const Status applied = ledger::apply(entry.transaction, state->overlay, next_block);
+    const Status applied = state->apply(entry.transaction, next_block);
     if (!applied) {  // apply leaves the state as it was: the state of the queue before `nonce`
       broken.emplace(nonce, applied.problem());
       break;
@@ -217,7 +245,7 @@ std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledg
 std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
                                       const ledger::ExecutedBlock& block) {
   std::lock_guard lock(mutex_);
-  return recheck_locked(committed, next_block, [&](const Address& sender, const PendingState& state) {
+  return recheck_locked(committed, next_block, [&](const Address& sender, PendingState& state) {
     if (state.committed != &committed || state.reads.context_dependent) return false;
     // Rebuilt since the commit (an admission in between): it was applied on the new committed state.
     if (state.generation == generation_) return true;
@@ -226,30 +254,54 @@ std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledg
   });
 }
 
-bool Mempool::holds_after_locked(const Address& sender, const PendingState& state,
+bool Mempool::holds_after_locked(const Address& sender, PendingState& state,
                                  const ledger::ExecutedBlock& block) const {
-  auto only_this_sender = [&](std::string_view key) {
-    const auto writer = block.writers.find(key);
-    return writer != block.writers.end() && writer->second == std::optional<Address>(sender);
-  };
-  for (const auto& key : state.reads.keys) {
-    if (block.writes.find(key) != block.writes.end() && !only_this_sender(key)) return false;
-  }
-  for (const auto& [prefix, from] : state.reads.scans) {
-    for (auto it = block.writes.lower_bound(std::max(prefix, from));
-         it != block.writes.end() && it->first.starts_with(prefix); ++it) {
-      if (!only_this_sender(it->first)) return false;
-    }
-  }
+  const auto queue = senders_.find(sender);
+  if (queue == senders_.end() || queue->second.empty()) return false;
+  // Nonces below the first still pending are of transactions now committed.
+  const std::uint64_t first_pending = queue->second.begin()->first;
   // The block committed exactly this sender's earliest pending transactions (not others of the same
   // nonces that a peer proposed): its next nonce is the first one still pending.
   const auto nonce = block.writes.find(ledger::keys::account_key(sender));
   if (nonce != block.writes.end()) {
-    const auto queue = senders_.find(sender);
-    if (queue == senders_.end() || queue->second.empty() || !nonce->second) return false;
-    if (*nonce->second != std::to_string(queue->second.begin()->first)) return false;
+    if (!nonce->second || *nonce->second != std::to_string(first_pending)) return false;
+  }
+  auto only_this_sender = [&](std::string_view key) {
+    const auto writer = block.writers.find(key);
+    return writer != block.writers.end() && writer->second == std::optional<Address>(sender);
+  };
+  // Every read noted so far counts, those of the transactions the block just committed included: they
+  // must have seen in the block what they saw here for the writes they left in the pending state to be
+  // the committed ones.
+  for (const auto& [key, reader] : state.reads.keys) {
+    (void)reader;
+    if (block.writes.find(key) != block.writes.end() && !only_this_sender(key)) return false;
+  }
+  for (const auto& scan : state.reads.scans) {
+    for (auto it = block.writes.lower_bound(std::max(scan.prefix, scan.from));
+         it != block.writes.end() && it->first.starts_with(scan.prefix); ++it) {
+      if (!only_this_sender(it->first)) return false;
+    }
+  }
+  // It holds. The committed transactions' reads no longer matter to later blocks, and their writes are
+  // now the committed values (or older than another sender's later ones): both leave the pending
+  // state, which so holds only what the still-pending transactions read and wrote.
+  std::erase_if(state.reads.keys, [&](const auto& entry) { return entry.second < first_pending; });
+  std::erase_if(state.reads.scans, [&](const Scan& scan) { return scan.nonce < first_pending; });
+  for (auto it = state.written.begin(); it != state.written.end();) {
+    if (it->second < first_pending) {
+      state.overlay.forget(it->first);
+      it = state.written.erase(it);
+    } else {
+      ++it;
+    }
   }
   return true;
+}
+
+std::uint64_t Mempool::reapplications() const {
+  std::lock_guard lock(mutex_);
+  return reapplications_;
 }
 
 std::vector<Refusal> Mempool::evict(const Hash32& id, const Problem& problem) {

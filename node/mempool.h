@@ -74,14 +74,20 @@ class Mempool {
   // since apply is a pure function of what it reads and of the block context.
   std::vector<Refusal> recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
                                const ledger::WriteSet* written = nullptr);
-  // The re-check after committing `block` (its writes and who wrote each key). A sender whose earliest
-  // pending transactions the block committed keeps its pending state too, without re-application,
-  // when every key that state read and the block wrote was written by this sender alone and its
-  // committed next nonce is the first nonce it still has pending: its block transactions then saw
-  // what they saw on admission, so the rest of its queue still sees the same. (Only the block's
-  // height and time differ, which no outcome but expires_ms and governance reads.)
+  // The re-check after committing `block` (its writes and who wrote each key). A sender keeps its
+  // pending state without re-application when its committed next nonce is the first nonce it still
+  // has pending and every key its pending state read (from its pending writes or the committed state)
+  // that the block wrote was written by this sender alone: its block transactions then saw what they
+  // saw on admission, so the rest of its queue still sees the same. The kept state then lets go of the
+  // committed transactions' reads and writes (the store holds those writes now), so a later block
+  // that writes what only they read re-applies nothing. (Only the block's height and time differ,
+  // which no outcome but expires_ms and governance reads.)
   std::vector<Refusal> recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
                                const ledger::ExecutedBlock& block);
+
+  // How many times a sender's whole queue was applied again (a re-check, or an admission after one),
+  // since start: the work the pending states save.
+  std::uint64_t reapplications() const;
 
   // Evicts a transaction a proposal refused, with its sender's later nonces. Returns the evictions.
   std::vector<Refusal> evict(const Hash32& id, const Problem& problem);
@@ -109,10 +115,16 @@ class Mempool {
     std::uint64_t arrival = 0;
   };
   using SenderQueue = std::map<std::uint64_t, Entry>;  // nonce -> entry
-  // What a sender's queue read of the committed state when applied (admission, recheck).
+  // What a sender's queue read when applied (admission, recheck), from its pending writes or the
+  // committed state, each with the highest nonce that read it.
+  struct Scan {
+    std::string prefix;
+    std::string from;
+    std::uint64_t nonce = 0;
+  };
   struct ReadSet {
-    std::set<std::string, std::less<>> keys;
-    std::vector<std::pair<std::string, std::string>> scans;  // (prefix, from)
+    std::map<std::string, std::uint64_t, std::less<>> keys;  // key -> highest nonce that read it
+    std::vector<Scan> scans;
     bool context_dependent = false;  // expires_ms, governance, or a read outside the state keys
   };
   class RecordingStore;
@@ -123,7 +135,8 @@ class Mempool {
   struct PendingState;
   static bool touches(const ReadSet& reads, const ledger::WriteSet& written);
   // Whether `sender`'s pending state, built before `block` was committed, still holds (see recheck).
-  bool holds_after_locked(const Address& sender, const PendingState& state,
+  // When it holds, drops what the state holds of the transactions now committed.
+  bool holds_after_locked(const Address& sender, PendingState& state,
                           const ledger::ExecutedBlock& block) const;
   // Re-applies every sender for whom `keep` answers false, keeps the others' pending states.
   template <typename Keep>
@@ -133,7 +146,7 @@ class Mempool {
   // problem with the state of the queue before it.
   std::unique_ptr<PendingState> replay_locked(const SenderQueue& queue, const ledger::Store& committed,
                                               const ledger::BlockContext& next_block,
-                                              std::optional<std::pair<std::uint64_t, Problem>>& broken) const;
+                                              std::optional<std::pair<std::uint64_t, Problem>>& broken);
 
   // Removes nonces >= from_nonce of one sender; the first gets `problem`, the later "evicted".
   std::vector<Refusal> evict_from_locked(const Address& sender, std::uint64_t from_nonce,
@@ -146,6 +159,7 @@ class Mempool {
   std::map<Address, SenderQueue> senders_;
   std::map<Address, std::unique_ptr<PendingState>> pending_;  // at most one per sender in senders_
   std::uint64_t generation_ = 0;                              // bumped by every remove_committed
+  std::uint64_t reapplications_ = 0;
   std::map<Hash32, std::pair<Address, std::uint64_t>> by_id_;
   std::map<std::uint64_t, Hash32> by_arrival_;
   std::uint64_t next_arrival_ = 0;

@@ -107,6 +107,39 @@ TEST_CASE(
   CHECK(evicted[0].id == transfer.id);
 }
 
+TEST_CASE("what a committed transaction read no longer re-checks its sender when another sender writes it") {
+  Chain chain;
+  auto store = chain.genesis_store();
+  commit_block(store, chain, {chain.issue("b1", 0), chain.issue("b2", 1)});
+  Mempool pool;
+  // The shipper hands b1 to the bank (nonce 0), then b2 to the carrier (nonce 1).
+  const auto to_bank = chain.tx(chain.shipper, "bill.transfer_holder",
+                                Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 0);
+  const auto to_carrier =
+      chain.tx(chain.shipper, "bill.transfer_holder",
+               Json{{"bill", bill_id("b2")}, {"to", chain.carrier.address().to_string()}}, 1);
+  REQUIRE(pool.admit(to_bank, store, chain.next_block(store)).ok());
+  REQUIRE(pool.admit(to_carrier, store, chain.next_block(store)).ok());
+  auto executed = commit_block(store, chain, {to_bank});
+  pool.remove_committed(executed.transaction_ids);
+  REQUIRE(pool.recheck(store, chain.next_block(store), executed).empty());
+  const auto reapplied = pool.reapplications();
+  // The bank hands b1 back: it writes b1, which only the committed transfer read.
+  const auto back = chain.tx(chain.bank, "bill.transfer_holder",
+                             Json{{"bill", bill_id("b1")}, {"to", chain.shipper.address().to_string()}}, 0);
+  executed = commit_block(store, chain, {back});
+  pool.remove_committed(executed.transaction_ids);
+  CHECK(pool.recheck(store, chain.next_block(store), executed).empty());
+  CHECK(pool.reapplications() == reapplied);  // the shipper's pending state was kept as it was
+  CHECK(pool.contains(to_carrier.id));
+  // ... without the committed transfer's write of b1, which the bank's overwrote: the shipper holds b1
+  // again, so a new transfer of it is admitted on the pending state.
+  const auto again = chain.tx(chain.shipper, "bill.transfer_holder",
+                              Json{{"bill", bill_id("b1")}, {"to", chain.carrier.address().to_string()}}, 2);
+  CHECK(pool.admit(again, store, chain.next_block(store)).ok());
+  CHECK(pool.reapplications() == reapplied);
+}
+
 TEST_CASE("a sender whose nonce a transaction the pool never held took is re-checked") {
   Chain chain;
   auto store = chain.genesis_store();
