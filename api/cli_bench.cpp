@@ -52,7 +52,7 @@ struct BenchOptions {
   std::uint64_t history = 0;  // 0: the history the run makes
   std::string keep;
   std::uint64_t block_interval_ms = 0;  // 0: the node's configured default
-  std::string node_log_level = "warn";   // debug: each height's cost in bench-node.log
+  std::string node_log_level = "warn";  // debug: each height's cost in bench-node.log
   double read_rate = 20'000;
   std::size_t connections = 32;
   double workload_tx_per_s = 0;  // sizes the saturation workload (tx per second of it); 0: from a probe run
@@ -130,7 +130,8 @@ double measure_recover_per_s(double seconds) {
     threads.emplace_back([&, t] {
       std::uint64_t count = 0;
       for (std::size_t i = t; !stop.load(std::memory_order_relaxed); ++i) {
-        auto address = recover_address_uncached(samples[i % samples.size()].first, samples[i % samples.size()].second);
+        auto address =
+            recover_address_uncached(samples[i % samples.size()].first, samples[i % samples.size()].second);
         ONEBILL_ASSERT(address.ok());
         ++count;
       }
@@ -653,14 +654,19 @@ Status BenchRun::grow_history() {
   return {};
 }
 
-// Transactions the node has committed since it started, from its /metrics (loopback only).
-std::optional<std::uint64_t> committed_since_start(const Endpoint& node) {
+// A counter of the node's /metrics (loopback only) without labels.
+std::optional<std::uint64_t> metric_value(const Endpoint& node, std::string_view family) {
   auto text = http_get(node, "/metrics", 10);
   if (!text) return std::nullopt;
-  const std::string name = "\nonebill_transactions_committed_total ";
+  const std::string name = "\n" + std::string(family) + " ";
   const auto at = text->find(name);
   if (at == std::string::npos) return std::nullopt;
   return std::strtoull(text->c_str() + at + name.size(), nullptr, 10);
+}
+
+// Transactions the node has committed since it started.
+std::optional<std::uint64_t> committed_since_start(const Endpoint& node) {
+  return metric_value(node, "onebill_transactions_committed_total");
 }
 
 void BenchRun::measure_resources() {
@@ -674,6 +680,9 @@ void BenchRun::measure_resources() {
   figures_.cpu_s_per_node = cpu / static_cast<double>(options_.validators);
   // The first validator has run since the chain began: what it committed is the whole history.
   figures_.history_tx = committed_since_start(endpoint(0)).value_or(committed_total_);
+  // Pending queues applied again after commits (the mempool's re-check), against the transactions.
+  if (auto reapplied = metric_value(endpoint(0), "onebill_mempool_reapplications_total"))
+    figures_.diagnostics["mempool_reapplications"] = *reapplied;
   if (figures_.history_tx > 0) {
     figures_.disk_bytes_per_tx = static_cast<double>(directory_bytes(node_home(0) / "data")) /
                                  static_cast<double>(figures_.history_tx);

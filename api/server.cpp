@@ -971,6 +971,10 @@ std::string ApiServer::metrics_text() const {
                            static_cast<double>(node_.committed_transactions()));
   family("onebill_mempool_transactions", "gauge", "Transactions waiting in the mempool.");
   out += prometheus_sample("onebill_mempool_transactions", "", static_cast<double>(node_.mempool_size()));
+  family("onebill_mempool_reapplications_total", "counter",
+         "Times a sender's pending transactions were applied again because a commit wrote what they read.");
+  out += prometheus_sample("onebill_mempool_reapplications_total", "",
+                           static_cast<double>(node_.mempool_reapplications()));
 
   family("onebill_transactions_refused_total", "counter",
          "Transactions refused since the node started, by stage (admission, execution) and rule.");

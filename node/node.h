@@ -138,6 +138,8 @@ class Node {
   // The nonce after the sender's last pending transaction, when it has any.
   std::optional<std::uint64_t> pending_nonce(const Address& sender) const;
   std::size_t mempool_size() const { return mempool_.size(); }
+  // For /metrics: how often a sender's pending queue was applied again after a commit changed its reads.
+  std::uint64_t mempool_reapplications() const { return mempool_.reapplications(); }
   // For /metrics: transactions committed since this process started; refusals by (stage, rule).
   std::uint64_t committed_transactions() const { return committed_transactions_.load(); }
   std::map<std::pair<std::string, std::string>, std::uint64_t> refusal_counts() const {

@@ -234,6 +234,7 @@ test('/metrics answers the operator on loopback only, in the Prometheus text for
   assert.equal(res.status, 200);
   assert.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   for (const family of ['onebill_height', 'onebill_transactions_committed_total', 'onebill_mempool_transactions',
+    'onebill_mempool_reapplications_total',
     'onebill_transactions_refused_total', 'onebill_waiting_requests', 'onebill_http_request_duration_seconds']) {
     assert.match(res.text, new RegExp(`^# TYPE ${family} `, 'm'), family);
   }
