@@ -421,27 +421,38 @@ TEST_CASE("a restarted validator re-sends its signed messages and never signs be
   CHECK(restarted.step() == Step::precommit);
 }
 
+// Height 1 with one transaction at every validator; the validator after round 0's proposer (returned)
+// has entered round 0 and waits for the proposal.
+std::size_t start_beside_proposer(Cluster& cluster) {
+  cluster.give_all(cluster.issue(0));
+  cluster.start_all(1);
+  const std::size_t me = (index_of(cluster, cluster.engines[0]->proposer_of(0)) + 1) % 4;
+  cluster.run(me, cluster.engines[me]->on_candidates_available(cluster.now));
+  return me;
+}
+
+// Every validator but `me` and `silent` sends `me` a nil vote of `type` in `round` of height 1.
+void others_vote_nil(Cluster& cluster, std::size_t me, std::uint32_t round, VoteType type,
+                     std::optional<std::size_t> silent = std::nullopt) {
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    if (i != me && i != silent)
+      cluster.run(me,
+                  cluster.engines[me]->on_vote(cluster.vote(i, 1, round, type, std::nullopt), cluster.now));
+  }
+}
+
 TEST_CASE("a validator restarted in round r+1 re-sends its precommit of round r") {
   // Simulator seed 16411: a validator precommitted nil in round 0 (the message lost), moved to round 1,
   // crashed; its peers stayed in round 0 one precommit short, forever.
   Cluster cluster({1, 1, 1, 1});
-  cluster.give_all(cluster.issue(0));
-  cluster.start_all(1);
-  const std::size_t me = (index_of(cluster, cluster.engines[0]->proposer_of(0)) + 1) % 4;
+  const std::size_t me = start_beside_proposer(cluster);
   auto& engine = *cluster.engines[me];
-  cluster.run(me, engine.on_candidates_available(cluster.now));
   cluster.fire(me, Step::propose);  // no proposal: prevote nil
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me)
-      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::prevote, std::nullopt), cluster.now));
-  }
+  others_vote_nil(cluster, me, 0, VoteType::prevote);
   const auto precommit0 = last_vote(cluster.records[me], VoteType::precommit);
   REQUIRE(precommit0.has_value());
   REQUIRE(precommit0->round == 0);
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (i != me && i != (me + 1) % 4)
-      cluster.run(me, engine.on_vote(cluster.vote(i, 1, 0, VoteType::precommit, std::nullopt), cluster.now));
-  }
+  others_vote_nil(cluster, me, 0, VoteType::precommit, (me + 1) % 4);  // +2/3 with its own, no decision
   cluster.fire(me, Step::precommit);
   REQUIRE(engine.round() == 1);
   cluster.fire(me, Step::propose);  // prevote nil in round 1
@@ -468,23 +479,14 @@ TEST_CASE("a validator restarted in round r+1 re-sends its precommit of round r"
 
 TEST_CASE("the sign state keeps the own votes of the last rounds only, and refuses a forged list") {
   Cluster cluster({1, 1, 1, 1});
-  cluster.give_all(cluster.issue(0));
-  cluster.start_all(1);
-  const std::size_t me = (index_of(cluster, cluster.engines[0]->proposer_of(0)) + 1) % 4;
+  const std::size_t me = start_beside_proposer(cluster);
   auto& engine = *cluster.engines[me];
-  cluster.run(me, engine.on_candidates_available(cluster.now));
   // Rounds pass by timeouts with nil votes of the others until round 6.
   while (engine.round() < 6) {
     const std::uint32_t round = engine.round();
     if (engine.proposer_of(round) != cluster.keys[me].address()) cluster.fire(me, Step::propose);
-    for (std::size_t i = 0; i < 4; ++i) {
-      if (i != me) {
-        cluster.run(me,
-                    engine.on_vote(cluster.vote(i, 1, round, VoteType::prevote, std::nullopt), cluster.now));
-        cluster.run(
-            me, engine.on_vote(cluster.vote(i, 1, round, VoteType::precommit, std::nullopt), cluster.now));
-      }
-    }
+    others_vote_nil(cluster, me, round, VoteType::prevote);
+    others_vote_nil(cluster, me, round, VoteType::precommit);
     if (engine.round() == round) cluster.fire(me, Step::precommit);
     REQUIRE(engine.round() == round + 1);
   }

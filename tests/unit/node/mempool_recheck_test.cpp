@@ -49,14 +49,43 @@ ledger::Transaction suspend_bank(const Chain& chain) {
                   0);
 }
 
+// Commits a block of `transactions` and re-checks the pool after it, as the node does: the evictions.
+std::vector<node::Refusal> commit_and_recheck(Mempool& pool, ledger::MemoryStore& store, const Chain& chain,
+                                              const std::vector<ledger::Transaction>& transactions) {
+  const auto executed = commit_block(store, chain, transactions);
+  pool.remove_committed(executed.transaction_ids);
+  return pool.recheck(store, chain.next_block(store), executed);
+}
+
+// Admits each transaction on the pool's pending state over `store`; all must be admitted.
+void admit_all(Mempool& pool, const ledger::MemoryStore& store, const Chain& chain,
+               const std::vector<ledger::Transaction>& transactions) {
+  for (const auto& transaction : transactions)
+    REQUIRE(pool.admit(transaction, store, chain.next_block(store)).ok());
+}
+
+// `from` hands the bill of reference `bill` to `to` (bill.transfer_holder).
+ledger::Transaction hand_over(const Chain& chain, const PrivateKey& from, const char* bill,
+                              const PrivateKey& to, std::uint64_t nonce) {
+  return chain.tx(from, "bill.transfer_holder",
+                  Json{{"bill", bill_id(bill)}, {"to", to.address().to_string()}}, nonce);
+}
+
+// Two committed bills the shipper holds, b1 and b2, and an empty pool.
+struct TwoBills {
+  Chain chain;
+  ledger::MemoryStore store = chain.genesis_store();
+  Mempool pool;
+  TwoBills() { commit_block(store, chain, {chain.issue("b1", 0), chain.issue("b2", 1)}); }
+};
+
 }  // namespace
 
 TEST_CASE("a block names the one sender that wrote each key, or none when several did") {
   Chain chain;
   auto store = chain.genesis_store();
   const auto issue = chain.issue("b1", 0);
-  const auto transfer = chain.tx(chain.shipper, "bill.transfer_holder",
-                                 Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 0);
+  const auto transfer = hand_over(chain, chain.shipper, "b1", chain.bank, 0);
   const auto executed = commit_block(store, chain, {issue, transfer});
   CHECK(executed.writers.size() == executed.writes.size());
   const auto carrier_nonce = executed.writers.find(ledger::keys::account_key(chain.carrier.address()));
@@ -73,11 +102,8 @@ TEST_CASE("a sender whose earliest pending transactions commit keeps the rest pe
   Mempool pool;
   const auto first = chain.issue("b1", 0);
   const auto second = chain.issue("b2", 1);
-  REQUIRE(pool.admit(first, store, chain.next_block(store)).ok());
-  REQUIRE(pool.admit(second, store, chain.next_block(store)).ok());
-  const auto executed = commit_block(store, chain, {first});
-  pool.remove_committed(executed.transaction_ids);
-  CHECK(pool.recheck(store, chain.next_block(store), executed).empty());
+  admit_all(pool, store, chain, {first, second});
+  CHECK(commit_and_recheck(pool, store, chain, {first}).empty());
   CHECK(pool.contains(second.id));
   CHECK(pool.next_pending_nonce(chain.carrier.address()) == std::optional<std::uint64_t>(2));
   // The kept pending state holds b2: a third issue of b2's reference is refused, a new one admitted.
@@ -86,56 +112,36 @@ TEST_CASE("a sender whose earliest pending transactions commit keeps the rest pe
   REQUIRE(pool.admit(chain.issue("b3", 2), store, chain.next_block(store)).ok());
 }
 
-TEST_CASE(
+TEST_CASE_FIXTURE(
+    TwoBills,
     "a sender's pending transaction is re-checked when another sender in the block wrote what it read") {
-  Chain chain;
-  auto store = chain.genesis_store();
-  commit_block(store, chain, {chain.issue("b1", 0), chain.issue("b2", 1)});
-  Mempool pool;
-  const auto own = chain.tx(chain.shipper, "bill.transfer_holder",
-                            Json{{"bill", bill_id("b2")}, {"to", chain.carrier.address().to_string()}}, 0);
-  const auto transfer = chain.tx(chain.shipper, "bill.transfer_holder",
-                                 Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 1);
-  REQUIRE(pool.admit(own, store, chain.next_block(store)).ok());
-  REQUIRE(pool.admit(transfer, store, chain.next_block(store)).ok());
+  const auto own = hand_over(chain, chain.shipper, "b2", chain.carrier, 0);
+  const auto transfer = hand_over(chain, chain.shipper, "b1", chain.bank, 1);
+  admit_all(pool, store, chain, {own, transfer});
   // The block commits the shipper's first transfer and the admin's suspension of the bank.
   const auto suspend = suspend_bank(chain);
-  const auto executed = commit_block(store, chain, {own, suspend});
-  pool.remove_committed(executed.transaction_ids);
-  const auto evicted = pool.recheck(store, chain.next_block(store), executed);
+  const auto evicted = commit_and_recheck(pool, store, chain, {own, suspend});
   REQUIRE(evicted.size() == 1);
   CHECK(evicted[0].id == transfer.id);
 }
 
-TEST_CASE("what a committed transaction read no longer re-checks its sender when another sender writes it") {
-  Chain chain;
-  auto store = chain.genesis_store();
-  commit_block(store, chain, {chain.issue("b1", 0), chain.issue("b2", 1)});
-  Mempool pool;
+TEST_CASE_FIXTURE(
+    TwoBills,
+    "what a committed transaction read no longer re-checks its sender when another sender writes it") {
   // The shipper hands b1 to the bank (nonce 0), then b2 to the carrier (nonce 1).
-  const auto to_bank = chain.tx(chain.shipper, "bill.transfer_holder",
-                                Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 0);
-  const auto to_carrier =
-      chain.tx(chain.shipper, "bill.transfer_holder",
-               Json{{"bill", bill_id("b2")}, {"to", chain.carrier.address().to_string()}}, 1);
-  REQUIRE(pool.admit(to_bank, store, chain.next_block(store)).ok());
-  REQUIRE(pool.admit(to_carrier, store, chain.next_block(store)).ok());
-  auto executed = commit_block(store, chain, {to_bank});
-  pool.remove_committed(executed.transaction_ids);
-  REQUIRE(pool.recheck(store, chain.next_block(store), executed).empty());
+  const auto to_bank = hand_over(chain, chain.shipper, "b1", chain.bank, 0);
+  const auto to_carrier = hand_over(chain, chain.shipper, "b2", chain.carrier, 1);
+  admit_all(pool, store, chain, {to_bank, to_carrier});
+  REQUIRE(commit_and_recheck(pool, store, chain, {to_bank}).empty());
   const auto reapplied = pool.reapplications();
   // The bank hands b1 back: it writes b1, which only the committed transfer read.
-  const auto back = chain.tx(chain.bank, "bill.transfer_holder",
-                             Json{{"bill", bill_id("b1")}, {"to", chain.shipper.address().to_string()}}, 0);
-  executed = commit_block(store, chain, {back});
-  pool.remove_committed(executed.transaction_ids);
-  CHECK(pool.recheck(store, chain.next_block(store), executed).empty());
+  const auto back = hand_over(chain, chain.bank, "b1", chain.shipper, 0);
+  CHECK(commit_and_recheck(pool, store, chain, {back}).empty());
   CHECK(pool.reapplications() == reapplied);  // the shipper's pending state was kept as it was
   CHECK(pool.contains(to_carrier.id));
   // ... without the committed transfer's write of b1, which the bank's overwrote: the shipper holds b1
   // again, so a new transfer of it is admitted on the pending state.
-  const auto again = chain.tx(chain.shipper, "bill.transfer_holder",
-                              Json{{"bill", bill_id("b1")}, {"to", chain.carrier.address().to_string()}}, 2);
+  const auto again = hand_over(chain, chain.shipper, "b1", chain.carrier, 2);
   CHECK(pool.admit(again, store, chain.next_block(store)).ok());
   CHECK(pool.reapplications() == reapplied);
 }
@@ -147,9 +153,7 @@ TEST_CASE("a sender whose nonce a transaction the pool never held took is re-che
   const auto pending = chain.issue("b1", 0);
   REQUIRE(pool.admit(pending, store, chain.next_block(store)).ok());
   // A peer's block holds another transaction of the same sender with the same nonce.
-  const auto executed = commit_block(store, chain, {chain.issue("b9", 0)});
-  pool.remove_committed(executed.transaction_ids);
-  const auto evicted = pool.recheck(store, chain.next_block(store), executed);
+  const auto evicted = commit_and_recheck(pool, store, chain, {chain.issue("b9", 0)});
   REQUIRE(evicted.size() == 1);
   CHECK(evicted[0].id == pending.id);
   CHECK(evicted[0].problem.rule == "nonce-used");
@@ -160,8 +164,7 @@ TEST_CASE("a commit that writes what a pending transaction read re-checks it and
   auto store = chain.genesis_store();
   commit_one(store, chain.issue("b1", 0), chain.next_block(store));
   Mempool pool;
-  const auto transfer = chain.tx(chain.shipper, "bill.transfer_holder",
-                                 Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 0);
+  const auto transfer = hand_over(chain, chain.shipper, "b1", chain.bank, 0);
   REQUIRE(pool.admit(transfer, store, chain.next_block(store)).ok());
 
   // Another sender's block suspends the recipient: the pending transfer read the bank's record.
@@ -179,8 +182,7 @@ TEST_CASE("a commit that writes nothing a pending transaction read leaves it pen
   auto store = chain.genesis_store();
   commit_one(store, chain.issue("b1", 0), chain.next_block(store));
   Mempool pool;
-  const auto transfer = chain.tx(chain.shipper, "bill.transfer_holder",
-                                 Json{{"bill", bill_id("b1")}, {"to", chain.bank.address().to_string()}}, 0);
+  const auto transfer = hand_over(chain, chain.shipper, "b1", chain.bank, 0);
   REQUIRE(pool.admit(transfer, store, chain.next_block(store)).ok());
 
   const auto writes = commit_one(store, chain.issue("b2", 1), chain.next_block(store));
