@@ -5,10 +5,10 @@
 // Threads: HTTP workers call submit/reads concurrently; one consensus thread drives the engine
 // (candidates, timeouts) and carries out its actions: persist the sign state (synced) before a message
 // leaves, schedule timeouts, commit decided blocks, keep evidence. A shared mutex
-// orders them: reads and admission hold it shared, the commit of a block holds it exclusively while it
-// writes the block's one synced batch and drops the committed transactions from the mempool, so a read
-// never sees half a block and admission never sees a transaction both committed and pending.
-// Lock order: the store mutex, then the mempool's own.
+// (writer-preferring, node/rw_lock.h) orders them: reads and admission hold it shared, the commit of a block
+// holds it exclusively while it writes the block's one synced batch and drops the committed transactions from
+// the mempool, so a read never sees half a block and admission never sees a transaction both committed and
+// pending. Lock order: the store mutex, then the mempool's own.
 #pragma once
 
 #include <atomic>
@@ -38,6 +38,7 @@
 #include "node/gossip.h"
 #include "node/local_keys.h"
 #include "node/mempool.h"
+#include "node/rw_lock.h"
 
 namespace onebill::node {
 
@@ -208,8 +209,8 @@ class Node {
   const NodeOptions options_;
   Mempool mempool_;
 
-  mutable std::shared_mutex store_mutex_;
-  ledger::Head head_;  // guarded by store_mutex_
+  mutable WriterPreferringSharedMutex store_mutex_;  // a commit waits only for the readers already in
+  ledger::Head head_;                                // guarded by store_mutex_
 
   // The engine and what it decides; every call into it holds engine_mutex_.
   std::mutex engine_mutex_;
