@@ -1,7 +1,15 @@
 #include "api/bench_driver.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <memory>
@@ -338,14 +346,18 @@ ReadResult run_reads(const ReadOptions& options) {
   const auto start = Clock::now() + std::chrono::milliseconds(20);
   const auto end = start + options.duration;
   std::mutex mutex;
-  std::vector<double> latencies;
+  const auto measured_from = start + options.warmup;
+  std::vector<double> latencies, warmup_latencies;
+  std::vector<std::vector<double>> by_second(
+      static_cast<std::size_t>(std::ceil(std::chrono::duration<double>(options.duration).count())) + 1);
   std::atomic<std::uint64_t> completed{0}, failed{0};
   Clock::time_point last_done = start;
   std::vector<std::string> ids;
   for (const auto& bill : options.bills) ids.push_back(hex::encode(bill));
   auto reader = [&](std::size_t connection) {
-    auto client = make_client(options.node, 10);
-    std::vector<double> mine;
+    ReadConnection reads(options.node, std::chrono::seconds(10));
+    std::vector<double> mine, mine_warmup;
+    std::vector<std::pair<std::size_t, double>> mine_by_second;
     Clock::time_point my_last = start;
     for (std::size_t k = connection;; k += options.connections) {
       const auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
@@ -354,18 +366,25 @@ ReadResult run_reads(const ReadOptions& options) {
       std::this_thread::sleep_until(due);
       const std::string& id = ids[(k * 7919) % ids.size()];
       const std::string target = "/v1/bills/" + id + (k % 2 == 0 ? "/control" : "/history");
-      auto answer = client->Get(target.c_str());
+      auto answer = reads.get(target);
       const auto done = Clock::now();
-      if (answer && answer->status == 200) {
-        ++completed;
-      } else {
+      const bool measured = due >= measured_from;
+      if (!answer || answer->first != 200) {
         ++failed;
+      } else if (measured) {
+        ++completed;
       }
-      mine.push_back(ms_between(due, done));
+      const double latency = ms_between(due, done);
+      (measured ? mine : mine_warmup).push_back(latency);
+      mine_by_second.emplace_back(static_cast<std::size_t>(static_cast<double>(k) / options.offered_per_s),
+                                  latency);
       my_last = done;
     }
     std::lock_guard lock(mutex);
     latencies.insert(latencies.end(), mine.begin(), mine.end());
+    warmup_latencies.insert(warmup_latencies.end(), mine_warmup.begin(), mine_warmup.end());
+    for (const auto& [second, latency] : mine_by_second)
+      by_second[std::min(second, by_second.size() - 1)].push_back(latency);
     last_done = std::max(last_done, my_last);
   };
   std::vector<std::thread> threads;
@@ -373,11 +392,145 @@ ReadResult run_reads(const ReadOptions& options) {
   for (auto& thread : threads) thread.join();
   result.completed = completed.load();
   result.failed = failed.load();
-  const double elapsed = std::chrono::duration<double>(last_done - start).count();
+  const double elapsed = std::chrono::duration<double>(last_done - measured_from).count();
   if (elapsed > 0) result.reads_per_s = static_cast<double>(result.completed) / elapsed;
   result.p50_ms = quantile(latencies, 0.50);
   result.p99_ms = quantile(latencies, 0.99);
+  result.warmup_p99_ms = quantile(warmup_latencies, 0.99);
+  for (auto& second : by_second) {
+    if (!second.empty()) result.p99_ms_by_second.push_back(quantile(second, 0.99));
+  }
   return result;
+}
+
+ReadConnection::ReadConnection(Endpoint node, std::chrono::milliseconds timeout)
+    : node_(std::move(node)), timeout_(timeout) {}
+
+ReadConnection::~ReadConnection() {
+  close_now();
+}
+
+void ReadConnection::close_now() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  in_.clear();
+}
+
+bool ReadConnection::connect_now() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return false;
+  int on = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  timeval limit{};
+  limit.tv_sec = static_cast<time_t>(timeout_.count() / 1000);
+  limit.tv_usec = static_cast<suseconds_t>((timeout_.count() % 1000) * 1000);
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(node_.port);
+  if (::inet_pton(AF_INET, node_.host.c_str(), &address.sin_addr) != 1 ||
+      ::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    close_now();
+    return false;
+  }
+  return true;
+}
+
+bool ReadConnection::send_all(const std::string& data) {
+  std::size_t offset = 0;
+  while (offset < data.size()) {
+    const ssize_t n = ::send(fd_, data.data() + offset, data.size() - offset, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    offset += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool ReadConnection::receive_more() {
+  char chunk[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // closed, or no byte within the timeout
+    in_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+}
+
+std::optional<std::pair<int, std::string>> ReadConnection::get(const std::string& target) {
+  const std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: " + node_.host + ":" + std::to_string(node_.port) + "\r\n\r\n";
+  // A kept connection the node closed meanwhile (idle, or its request limit) fails the send or the
+  // first receive: one retry on a fresh connection.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool fresh = fd_ < 0;
+    if (fresh && !connect_now()) return std::nullopt;
+    in_.clear();
+    if (!send_all(request)) {
+      close_now();
+      continue;
+    }
+    std::size_t head_end = std::string::npos;
+    bool broken = false;
+    while ((head_end = in_.find("\r\n\r\n")) == std::string::npos) {
+      if (in_.size() > 64 * 1024 || !receive_more()) {
+        broken = true;
+        break;
+      }
+    }
+    if (broken) {
+      const bool nothing_came = in_.empty();
+      close_now();
+      if (nothing_came && !fresh) continue;
+      return std::nullopt;
+    }
+    // "HTTP/1.1 200 OK": the status after the first space; the length from Content-Length.
+    const std::string_view head(in_.data(), head_end);
+    int status = 0;
+    const auto space = head.find(' ');
+    if (space == std::string_view::npos ||
+        std::from_chars(head.data() + space + 1, head.data() + head.size(), status).ec != std::errc()) {
+      close_now();
+      return std::nullopt;
+    }
+    std::size_t length = 0;
+    bool has_length = false;
+    bool closes = false;
+    for (std::size_t line = head.find("\r\n"); line != std::string_view::npos;) {
+      const std::size_t next = head.find("\r\n", line + 2);
+      std::string field(
+          head.substr(line + 2, (next == std::string_view::npos ? head.size() : next) - line - 2));
+      std::transform(field.begin(), field.end(), field.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      if (field.rfind("content-length:", 0) == 0) {
+        const auto begin = field.find_first_not_of(' ', 15);
+        has_length =
+            begin != std::string::npos &&
+            std::from_chars(field.data() + begin, field.data() + field.size(), length).ec == std::errc();
+      } else if (field == "connection: close") {
+        closes = true;
+      }
+      line = next;
+    }
+    if (!has_length) {
+      close_now();
+      return std::nullopt;
+    }
+    const std::size_t body_start = head_end + 4;
+    while (in_.size() < body_start + length) {
+      if (!receive_more()) {
+        close_now();
+        return std::nullopt;
+      }
+    }
+    std::pair<int, std::string> answer{status, in_.substr(body_start, length)};
+    in_.erase(0, body_start + length);
+    if (closes) close_now();
+    return answer;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> http_get(const Endpoint& node, const std::string& target, int timeout_s) {

@@ -62,18 +62,49 @@ struct ReadOptions {
   std::size_t connections = 16;
   double offered_per_s = 20'000;
   std::chrono::milliseconds duration{10'000};
+  // Reads scheduled in the first `warmup` of the phase fill the node's rendered answers (each bill's
+  // first read renders it) and count in p99_ms_by_second and warmup_p99_ms only, as the throughput
+  // phase's first second counts in no rate.
+  std::chrono::milliseconds warmup{1'000};
   std::vector<Hash32> bills;  // read in turn: /control, then /history
 };
 
 struct ReadResult {
-  std::uint64_t completed = 0;  // 200 answers
-  std::uint64_t failed = 0;     // anything else
-  double reads_per_s = 0;
-  double p50_ms = 0, p99_ms = 0;
+  std::uint64_t completed = 0;    // 200 answers (after the warm-up)
+  std::uint64_t failed = 0;       // anything else (in the whole phase)
+  double reads_per_s = 0;         // answered after the warm-up / the time from its end to the last answer
+  double p50_ms = 0, p99_ms = 0;  // of the reads scheduled after the warm-up
+  double warmup_p99_ms = 0;
   double offered_per_s = 0;
+  std::vector<double> p99_ms_by_second;  // of the reads scheduled in each second of the phase
 };
 
 ReadResult run_reads(const ReadOptions& options);
+
+// One keep-alive HTTP/1.1 connection that makes GET requests, for the reads phase. The bench shares the
+// machine with the node it measures, so its reader costs two system calls per read (one send, usually
+// one receive) where cpp-httplib's client makes four to six (a liveness poll, a poll before each
+// receive): the node, not the bench, should bound the figure. Answers with a Content-Length only (what
+// the node sends). Connects on first use and again after an error or a close.
+class ReadConnection {
+ public:
+  ReadConnection(Endpoint node, std::chrono::milliseconds timeout);
+  ~ReadConnection();
+  ReadConnection(const ReadConnection&) = delete;
+  ReadConnection& operator=(const ReadConnection&) = delete;
+  // The answer's status and body; nullopt when there was no complete answer (the connection is closed).
+  std::optional<std::pair<int, std::string>> get(const std::string& target);
+
+ private:
+  bool connect_now();
+  void close_now();
+  bool send_all(const std::string& data);
+  bool receive_more();
+  Endpoint node_;
+  std::chrono::milliseconds timeout_;
+  int fd_ = -1;
+  std::string in_;  // bytes received and not yet consumed
+};
 
 // The q-quantile (0..1) of values (sorted in place).
 double quantile(std::vector<double>& values, double q);

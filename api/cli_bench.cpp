@@ -783,6 +783,7 @@ int BenchRun::run_phases() {
     reads.node = endpoint(0);
     reads.offered_per_s = options_.read_rate;
     reads.duration = std::chrono::milliseconds(options_.seconds * 1000);
+    reads.warmup = std::min(std::chrono::milliseconds(1000), reads.duration / 2);
     reads.bills = read_bills_;
     progress_.note("reads at " + std::to_string(static_cast<long>(options_.read_rate)) +
                    "/s over 16 connections");
@@ -794,6 +795,14 @@ int BenchRun::run_phases() {
       figures_.notes.push_back("reads: none answered (no bill committed?)");
     }
     if (result.failed > 0) figures_.notes.push_back("reads: " + std::to_string(result.failed) + " failed");
+    Json by_second = Json::array();
+    for (double p99 : result.p99_ms_by_second) by_second.push_back(round_to(p99, 2));
+    figures_.diagnostics["reads"] = {{"completed", result.completed},
+                                     {"failed", result.failed},
+                                     {"p50_ms", round_to(result.p50_ms, 2)},
+                                     {"warmup_s", std::chrono::duration<double>(reads.warmup).count()},
+                                     {"warmup_p99_ms", round_to(result.warmup_p99_ms, 2)},
+                                     {"p99_ms_by_second", std::move(by_second)}};
   }
   phase_done("reads");
   if (auto status = grow_history(); !status) return report(status.problem());
