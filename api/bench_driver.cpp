@@ -369,20 +369,45 @@ ReadResult run_reads(const ReadOptions& options) {
   ReadResult result;
   result.offered_per_s = options.offered_per_s;
   if (options.bills.empty() || options.offered_per_s <= 0) return result;
-  const auto start = Clock::now() + std::chrono::milliseconds(20);
-  const auto end = start + options.duration;
-  std::mutex mutex;
-  const auto measured_from = start + options.warmup;
-  std::vector<double> latencies, warmup_latencies;
-  std::vector<std::vector<double>> by_second(
-      static_cast<std::size_t>(std::ceil(std::chrono::duration<double>(options.duration).count())) + 1);
-  std::atomic<std::uint64_t> completed{0}, failed{0};
-  Clock::time_point last_done = start;
   std::vector<std::string> ids;
   for (const auto& bill : options.bills) ids.push_back(hex::encode(bill));
+  auto target_of = [&](std::size_t k) {
+    return "/v1/bills/" + ids[(k * 7919) % ids.size()] + (k % 2 == 0 ? "/control" : "/history");
+  };
+  std::mutex mutex;
+  std::condition_variable warmed;
+  std::size_t warming = options.connections;
+  const auto warmup_started = Clock::now();
+  Clock::time_point start{}, end{};
+  std::vector<double> latencies;
+  std::vector<std::vector<double>> by_second(
+      static_cast<std::size_t>(std::ceil(std::chrono::duration<double>(options.duration).count())) + 1);
+  std::atomic<std::uint64_t> completed{0}, failed{0}, warmup_reads{0};
+  Clock::time_point last_done{};
   auto reader = [&](std::size_t connection) {
     ReadConnection reads(options.node, std::chrono::seconds(10));
-    std::vector<double> mine, mine_warmup;
+    if (options.warm_up) {
+      for (std::size_t bill = connection; bill < ids.size(); bill += options.connections) {
+        for (const char* route : {"/control", "/history"}) {
+          auto answer = reads.get("/v1/bills/" + ids[bill] + route);
+          if (!answer || answer->first != 200) ++failed;
+          ++warmup_reads;
+        }
+      }
+    }
+    {
+      // The timed phase starts when every connection has warmed up.
+      std::unique_lock lock(mutex);
+      if (--warming == 0) {
+        start = Clock::now() + std::chrono::milliseconds(20);
+        end = start + options.duration;
+        last_done = start;
+        warmed.notify_all();
+      } else {
+        warmed.wait(lock, [&] { return warming == 0; });
+      }
+    }
+    std::vector<double> mine;
     std::vector<std::pair<std::size_t, double>> mine_by_second;
     Clock::time_point my_last = start;
     for (std::size_t k = connection;; k += options.connections) {
@@ -390,25 +415,20 @@ ReadResult run_reads(const ReadOptions& options) {
                                    static_cast<double>(k) / options.offered_per_s));
       if (due >= end) break;
       std::this_thread::sleep_until(due);
-      const std::string& id = ids[(k * 7919) % ids.size()];
-      const std::string target = "/v1/bills/" + id + (k % 2 == 0 ? "/control" : "/history");
-      auto answer = reads.get(target);
+      auto answer = reads.get(target_of(k));
       const auto done = Clock::now();
-      const bool measured = due >= measured_from;
-      if (!answer || answer->first != 200) {
-        ++failed;
-      } else if (measured) {
+      if (answer && answer->first == 200) {
         ++completed;
+      } else {
+        ++failed;
       }
-      const double latency = ms_between(due, done);
-      (measured ? mine : mine_warmup).push_back(latency);
+      mine.push_back(ms_between(due, done));
       mine_by_second.emplace_back(static_cast<std::size_t>(static_cast<double>(k) / options.offered_per_s),
-                                  latency);
+                                  mine.back());
       my_last = done;
     }
     std::lock_guard lock(mutex);
     latencies.insert(latencies.end(), mine.begin(), mine.end());
-    warmup_latencies.insert(warmup_latencies.end(), mine_warmup.begin(), mine_warmup.end());
     for (const auto& [second, latency] : mine_by_second)
       by_second[std::min(second, by_second.size() - 1)].push_back(latency);
     last_done = std::max(last_done, my_last);
@@ -418,11 +438,13 @@ ReadResult run_reads(const ReadOptions& options) {
   for (auto& thread : threads) thread.join();
   result.completed = completed.load();
   result.failed = failed.load();
-  const double elapsed = std::chrono::duration<double>(last_done - measured_from).count();
+  result.warmup_reads = warmup_reads.load();
+  result.warmup_s =
+      std::chrono::duration<double>(start - std::chrono::milliseconds(20) - warmup_started).count();
+  const double elapsed = std::chrono::duration<double>(last_done - start).count();
   if (elapsed > 0) result.reads_per_s = static_cast<double>(result.completed) / elapsed;
   result.p50_ms = quantile(latencies, 0.50);
   result.p99_ms = quantile(latencies, 0.99);
-  result.warmup_p99_ms = quantile(warmup_latencies, 0.99);
   for (auto& second : by_second) {
     if (!second.empty()) result.p99_ms_by_second.push_back(quantile(second, 0.99));
   }
