@@ -202,12 +202,13 @@ void send_transactions(Shared& shared, const Endpoint& node, std::vector<std::ui
           progress = true;
         } else if (answer->status == 503 || answer->status == 429) {
           ++shared.retried;  // busy, mempool full, or the sender's pending limit: later
-        } else if (answer->status == 409 && shared.options.nodes.size() > 1 &&
+        } else if ((answer->status == 409 || answer->status == 403) && shared.options.nodes.size() > 1 &&
                    !shared.workload.txs[index].after.empty() &&
                    (behind_since[a] == Clock::time_point{} ||
                     Clock::now() - behind_since[a] < std::chrono::seconds(3))) {
           // The predecessor committed at the followed validator; this signer's validator may not have
-          // committed that block yet, and refuses the step on its older state. Later, for up to 3 s.
+          // committed that block yet, and refuses the step on its older state (409, or 403 when the
+          // signer is not yet the holder). Later, for up to 3 s.
           if (behind_since[a] == Clock::time_point{}) behind_since[a] = Clock::now();
           ++shared.retried;
         } else {
