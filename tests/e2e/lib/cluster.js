@@ -39,7 +39,7 @@ async function waitFor(what, probe, { timeoutMs = 30000, everyMs = 100 } = {}) {
 
 class Cluster {
   // validators: how many; base: API ports base+i, peer ports base+1000+i (fixed per suite so suites
-  // never clash; below the cluster test's random 30000-51000 and the kernel's ephemeral ports).
+  // never clash; below the cluster test's random 24000-32004 and the kernel's ephemeral ports).
   constructor({ validators = 4, base, chain, blockIntervalMs = 50 }) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onebill-faults-'));
     this.base = base;
