@@ -199,23 +199,7 @@ class HttpServer::Impl {
     // Between requests: one receive that waits up to poll_slice (the socket's receive timeout) for the
     // next request, so a kept connection costs one system call per request, not a poll and a receive.
     enum class Arrival { request, nothing_yet, closed };
-    Arrival wait_for_bytes() {
-      begin_ = end_ = 0;
-      for (;;) {
-        const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-        if (n > 0) {
-          end_ = static_cast<std::size_t>(n);
-          last_progress_ = Clock::now();
-          return Arrival::request;
-        }
-        if (n == 0) {
-          end_of_stream_ = true;
-          return Arrival::closed;
-        }
-        if (errno == EINTR) continue;
-        return errno == EAGAIN || errno == EWOULDBLOCK ? Arrival::nothing_yet : Arrival::closed;
-      }
-    }
+    Arrival wait_for_bytes() { return receive(0); }
 
     // cpp-httplib asks for both addresses with every request; a connection's addresses never change,
     // so each is asked of the kernel once per connection (two system calls per request saved).
@@ -258,27 +242,32 @@ class HttpServer::Impl {
       return true;
     }
 
-    // One non-blocking receive into the empty buffer: true when bytes came.
-    bool fill_now() {
+    // One receive into the empty buffer; `flags` MSG_DONTWAIT, or 0 to wait up to the socket's timeout.
+    Arrival receive(int flags) {
       begin_ = end_ = 0;
       for (;;) {
-        const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+        const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), flags);
         if (n > 0) {
           end_ = static_cast<std::size_t>(n);
           last_progress_ = Clock::now();
-          return true;
+          return Arrival::request;
         }
-        if (n == 0) end_of_stream_ = true;
-        if (n < 0 && errno == EINTR) continue;
-        return false;
+        if (n == 0) {
+          end_of_stream_ = true;
+          return Arrival::closed;
+        }
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? Arrival::nothing_yet : Arrival::closed;
       }
     }
 
+    // The rest of a request: a receive without waiting, else poll under the request's deadlines.
     bool fill() {
       if (!out_.empty() && !flush()) return false;
       for (;;) {
-        if (fill_now()) return true;
-        if (end_of_stream_ || (errno != EAGAIN && errno != EWOULDBLOCK) || !wait_readable()) return false;
+        const Arrival arrival = receive(MSG_DONTWAIT);
+        if (arrival != Arrival::nothing_yet) return arrival == Arrival::request;
+        if (!wait_readable()) return false;
       }
     }
 
