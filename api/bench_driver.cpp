@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -379,7 +380,7 @@ ReadResult run_reads(const ReadOptions& options) {
   std::condition_variable warmed;
   std::size_t warming = options.connections;
   const auto warmup_started = Clock::now();
-  Clock::time_point start{}, end{};
+  Clock::time_point warmed_at{}, start{}, end{};
   std::vector<double> latencies;
   std::vector<std::vector<double>> by_second(
       static_cast<std::size_t>(std::ceil(std::chrono::duration<double>(options.duration).count())) + 1);
@@ -400,7 +401,8 @@ ReadResult run_reads(const ReadOptions& options) {
       // The timed phase starts when every connection has warmed up.
       std::unique_lock lock(mutex);
       if (--warming == 0) {
-        start = Clock::now() + std::chrono::milliseconds(20);
+        warmed_at = Clock::now();
+        start = warmed_at + std::chrono::milliseconds(20);
         end = start + options.duration;
         last_done = start;
         warmed.notify_all();
@@ -440,8 +442,7 @@ ReadResult run_reads(const ReadOptions& options) {
   result.completed = completed.load();
   result.failed = failed.load();
   result.warmup_reads = warmup_reads.load();
-  result.warmup_s =
-      std::chrono::duration<double>(start - std::chrono::milliseconds(20) - warmup_started).count();
+  result.warmup_s = std::chrono::duration<double>(warmed_at - warmup_started).count();
   const double elapsed = std::chrono::duration<double>(last_done - start).count();
   if (elapsed > 0) result.reads_per_s = static_cast<double>(result.completed) / elapsed;
   result.p50_ms = quantile(latencies, 0.50);
@@ -547,18 +548,20 @@ std::optional<std::pair<int, std::string>> ReadConnection::get(const std::string
     std::size_t length = 0;
     bool has_length = false;
     bool closes = false;
+    // Header names and `close` compare without case (RFC 9110); no copy of the lines.
+    auto starts_with = [](std::string_view text, std::string_view prefix) {
+      return text.size() >= prefix.size() && ::strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
+    };
     for (std::size_t line = head.find("\r\n"); line != std::string_view::npos;) {
       const std::size_t next = head.find("\r\n", line + 2);
-      std::string field(
-          head.substr(line + 2, (next == std::string_view::npos ? head.size() : next) - line - 2));
-      std::transform(field.begin(), field.end(), field.begin(),
-                     [](unsigned char c) { return std::tolower(c); });
-      if (field.rfind("content-length:", 0) == 0) {
+      const std::string_view field =
+          head.substr(line + 2, (next == std::string_view::npos ? head.size() : next) - line - 2);
+      if (starts_with(field, "content-length:")) {
         const auto begin = field.find_first_not_of(' ', 15);
         has_length =
-            begin != std::string::npos &&
+            begin != std::string_view::npos &&
             std::from_chars(field.data() + begin, field.data() + field.size(), length).ec == std::errc();
-      } else if (field == "connection: close") {
+      } else if (field.size() == 17 && starts_with(field, "connection: close")) {
         closes = true;
       }
       line = next;

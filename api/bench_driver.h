@@ -40,8 +40,8 @@ struct SubmitResult {
   std::uint64_t block_transactions = 0;  // all transactions in the blocks followed
   std::uint64_t sent = 0;                // admitted by the node (202/200)
   std::uint64_t refused = 0;             // answered with a problem other than busy/full
-  std::uint64_t retried =
-      0;  // 503/429 answers, and 409/403s of a validator behind the followed one: sent again later
+  // 503/429 answers, and 409/403s of a validator behind the followed one: sent again later.
+  std::uint64_t retried = 0;
   std::uint64_t connection_errors = 0;
   std::string first_refusal;   // rule and detail of the first refusal, if any
   double committed_per_s = 0;  // committed in the window / window length
