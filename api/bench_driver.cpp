@@ -138,89 +138,180 @@ void follow_blocks(Shared& shared, const Endpoint& node) {
   }
 }
 
+// How the node answered one transaction: its HTTP status (a batch's per-transaction problem status; 202
+// when admitted) and the text that names the broken rule (the answer's body, or the problem's rule).
+struct SubmitAnswer {
+  int status = 0;
+  std::string rule_text;
+};
+
 // One connection: sends the transactions of the accounts it owns, each account's in nonce order, each
-// transaction once the transactions it waits for have committed and its scheduled time has come.
+// transaction once the transactions it waits for have committed and its scheduled time has come. With
+// `options.batch` > 1 the transactions ready at one pass over the accounts go in one POST /v1/txs (in
+// nonce order per account; the node admits a batch's transactions in its order), else one POST /v1/tx
+// each.
 void send_transactions(Shared& shared, const Endpoint& node, std::vector<std::uint32_t> accounts) {
   auto client = make_client(node, 35);
   std::vector<std::size_t> cursor(accounts.size(), 0);
   std::vector<std::uint32_t> sent_by(accounts.size(), 0);
   std::vector<Clock::time_point> behind_since(accounts.size());  // see the 409 answer below
   const std::size_t cap = shared.options.max_pending_per_sender;
+  const std::size_t batch_limit = std::max<std::size_t>(shared.options.batch, 1);
   auto kill_rest = [&](std::size_t a) {
     const auto& queue = shared.by_sender[accounts[a]];
     for (; cursor[a] < queue.size(); ++cursor[a]) shared.state[queue[cursor[a]]].store(dead);
   };
+  // Applies the node's answer to account a's next transaction; true when it was admitted.
+  auto settle = [&](std::size_t a, std::uint32_t index, const SubmitAnswer& answer, bool resent) {
+    if (answer.status == 200 || answer.status == 202 ||
+        (resent && answer.status == 409 && answer.rule_text.find("nonce-used") != std::string::npos)) {
+      if (shared.state[index].load() == unsent) shared.state[index].store(sent);
+      behind_since[a] = Clock::time_point{};
+      ++sent_by[a];
+      ++cursor[a];
+      ++shared.sent_count;
+      return true;
+    }
+    if (answer.status == 503 || answer.status == 429) {
+      ++shared.retried;  // busy, mempool full, or the sender's pending limit: later
+    } else if ((answer.status == 409 || answer.status == 403) && shared.options.nodes.size() > 1 &&
+               !shared.workload.txs[index].after.empty() &&
+               (behind_since[a] == Clock::time_point{} ||
+                Clock::now() - behind_since[a] < std::chrono::seconds(3))) {
+      // The predecessor committed at the followed validator; this signer's validator may not have
+      // committed that block yet, and refuses the step on its older state (409, or 403 when the
+      // signer is not yet the holder). Later, for up to 3 s.
+      if (behind_since[a] == Clock::time_point{}) behind_since[a] = Clock::now();
+      ++shared.retried;
+    } else {
+      if (shared.refused.fetch_add(1) == 0) {
+        std::lock_guard lock(shared.mutex);
+        shared.first_refusal = shared.workload.txs[index].type + ": HTTP " + std::to_string(answer.status) +
+                               " " + answer.rule_text.substr(0, 300);
+      }
+      kill_rest(a);
+    }
+    return false;
+  };
+  // POSTs `body` to `target` until the node answers (200..599) or sending stops.
+  auto post = [&](const char* target, const std::string& body,
+                  bool& resent) -> std::optional<std::pair<int, std::string>> {
+    for (;;) {
+      auto answer = client->Post(target, body, "application/json");
+      if (answer) return std::make_pair(answer->status, std::move(answer->body));
+      ++shared.connection_errors;
+      resent = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (shared.stop_sending.load()) return std::nullopt;
+    }
+  };
+  struct Pick {
+    std::size_t account;  // index into `accounts`
+    std::uint32_t index;  // into the workload
+  };
+  std::vector<Pick> picks;
+  std::vector<std::uint32_t> picked_of(accounts.size(), 0);
+  std::vector<char> settled_all(accounts.size(), 1);  // false once one of the batch's picks was not admitted
+  std::size_t first_account = 0;  // each pass starts one account later, so a full batch starves none
+  std::string body;
   while (!shared.stop_sending.load()) {
     bool progress = false;
     bool remaining = false;
     auto wake = Clock::now() + std::chrono::milliseconds(2);
-    for (std::size_t a = 0; a < accounts.size() && !shared.stop_sending.load(); ++a) {
+    picks.clear();
+    first_account = (first_account + 1) % accounts.size();
+    for (std::size_t turn = 0; turn < accounts.size() && !shared.stop_sending.load(); ++turn) {
+      const std::size_t a = (first_account + turn) % accounts.size();
       const auto& queue = shared.by_sender[accounts[a]];
-      if (cursor[a] >= queue.size()) continue;
-      remaining = true;
-      const std::uint32_t index = queue[cursor[a]];
-      const auto due = shared.scheduled(index);
-      if (due >= shared.send_end) {
-        cursor[a] = queue.size();  // scheduled after the window: never sent
-        continue;
+      picked_of[a] = 0;
+      // Account a's transactions that can go now, consecutive from its cursor.
+      while (picks.size() < batch_limit) {
+        const std::size_t next = cursor[a] + picked_of[a];
+        if (next >= queue.size()) break;
+        remaining = true;
+        const std::uint32_t index = queue[next];
+        const auto due = shared.scheduled(index);
+        if (due >= shared.send_end) {
+          if (picked_of[a] == 0) cursor[a] = queue.size();  // scheduled after the window: never sent
+          break;
+        }
+        const auto now = Clock::now();
+        if (due > now) {
+          wake = std::min(wake, due);
+          break;
+        }
+        if (sent_by[a] + picked_of[a] - shared.committed_by_sender[accounts[a]].load() >= cap) break;
+        bool ready = true;
+        bool broken = false;
+        for (std::uint32_t before : shared.workload.txs[index].after) {
+          const auto s = shared.state[before].load();
+          if (s == dead) broken = true;
+          if (s != committed) ready = false;
+        }
+        if (broken && picked_of[a] == 0) kill_rest(a);
+        if (broken || !ready) break;
+        picks.push_back(Pick{a, index});
+        ++picked_of[a];
       }
-      const auto now = Clock::now();
-      if (due > now) {
-        wake = std::min(wake, due);
-        continue;
+      // One transaction per request: send it now, as the pass goes.
+      if (batch_limit == 1 && !picks.empty()) {
+        bool resent = false;
+        const std::uint32_t index = picks[0].index;
+        picks.clear();
+        auto answer = post("/v1/tx", shared.workload.txs[index].wire, resent);
+        if (!answer) break;
+        progress =
+            settle(a, index, SubmitAnswer{answer->first, std::move(answer->second)}, resent) || progress;
       }
-      if (sent_by[a] - shared.committed_by_sender[accounts[a]].load() >= cap) continue;
-      bool ready = true;
-      bool broken = false;
-      for (std::uint32_t before : shared.workload.txs[index].after) {
-        const auto s = shared.state[before].load();
-        if (s == dead) broken = true;
-        if (s != committed) ready = false;
+      if (picks.size() >= batch_limit) break;
+    }
+    if (!picks.empty()) {
+      body.assign("[");
+      for (std::size_t i = 0; i < picks.size(); ++i) {
+        if (i > 0) body.push_back(',');
+        body.append(shared.workload.txs[picks[i].index].wire);
       }
-      if (broken) {
-        kill_rest(a);
-        continue;
-      }
-      if (!ready) continue;
-      const std::string& wire = shared.workload.txs[index].wire;
+      body.push_back(']');
       bool resent = false;
-      for (;;) {
-        auto answer = client->Post("/v1/tx", wire, "application/json");
-        if (!answer) {
-          ++shared.connection_errors;
-          resent = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-          if (shared.stop_sending.load()) break;
-          continue;
+      auto answer = post("/v1/txs", body, resent);
+      if (!answer) break;
+      auto results = json::read(answer->second, {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
+      const json::Json* list = nullptr;
+      if (results && results->is_object()) {
+        const auto found = results->find("results");
+        if (found != results->end() && found->is_array() && found->size() == picks.size()) list = &*found;
+      }
+      for (const Pick& pick : picks) settled_all[pick.account] = 1;
+      if (list == nullptr) {
+        // The batch as a whole was refused (or the answer is not one): every account's first pick
+        // settles with the answer, the rest go again.
+        for (const Pick& pick : picks) {
+          if (!settled_all[pick.account]) continue;
+          settled_all[pick.account] = 0;
+          settle(pick.account, pick.index, SubmitAnswer{answer->first, answer->second}, resent);
         }
-        if (answer->status == 200 || answer->status == 202 ||
-            (resent && answer->status == 409 && answer->body.find("nonce-used") != std::string::npos)) {
-          if (shared.state[index].load() == unsent) shared.state[index].store(sent);
-          behind_since[a] = Clock::time_point{};
-          ++sent_by[a];
-          ++cursor[a];
-          ++shared.sent_count;
-          progress = true;
-        } else if (answer->status == 503 || answer->status == 429) {
-          ++shared.retried;  // busy, mempool full, or the sender's pending limit: later
-        } else if ((answer->status == 409 || answer->status == 403) && shared.options.nodes.size() > 1 &&
-                   !shared.workload.txs[index].after.empty() &&
-                   (behind_since[a] == Clock::time_point{} ||
-                    Clock::now() - behind_since[a] < std::chrono::seconds(3))) {
-          // The predecessor committed at the followed validator; this signer's validator may not have
-          // committed that block yet, and refuses the step on its older state (409, or 403 when the
-          // signer is not yet the holder). Later, for up to 3 s.
-          if (behind_since[a] == Clock::time_point{}) behind_since[a] = Clock::now();
-          ++shared.retried;
-        } else {
-          if (shared.refused.fetch_add(1) == 0) {
-            std::lock_guard lock(shared.mutex);
-            shared.first_refusal = shared.workload.txs[index].type + ": HTTP " +
-                                   std::to_string(answer->status) + " " + answer->body.substr(0, 300);
+      } else {
+        for (std::size_t i = 0; i < picks.size(); ++i) {
+          const std::size_t a = picks[i].account;
+          // After one of its transactions was not admitted, an account's later picks were refused for
+          // the nonce gap: they go again, in order, on a later pass.
+          if (!settled_all[a]) continue;
+          const json::Json& result = (*list)[i];
+          SubmitAnswer one{202, {}};
+          if (result.value("status", std::string()) != "pending") {
+            const auto problem = result.find("problem");
+            one.status = problem != result.end() && problem->is_object() ? problem->value("status", 0) : 0;
+            one.rule_text =
+                problem != result.end() && problem->is_object()
+                    ? problem->value("rule", std::string()) + ": " + problem->value("detail", std::string())
+                    : result.dump();
           }
-          kill_rest(a);
+          if (settle(a, picks[i].index, one, resent)) {
+            progress = true;
+          } else {
+            settled_all[a] = 0;
+          }
         }
-        break;
       }
     }
     if (!remaining) return;

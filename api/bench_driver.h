@@ -31,6 +31,9 @@ struct SubmitOptions {
   std::chrono::milliseconds warmup{1'000};     // excluded from the throughput window
   std::uint64_t start_height = 0;              // blocks above this are followed
   std::size_t max_pending_per_sender = 48;     // below limits::max_pending_per_sender
+  // Transactions per request: 1 sends each alone (POST /v1/tx); more sends what one connection has
+  // ready at once, up to this many, in one POST /v1/txs (at most limits::max_batch_transactions).
+  std::size_t batch = 1;
   // Called about every 100 ms with (elapsed s, committed transactions so far) for a progress bar.
   std::function<void(double, std::uint64_t)> progress;
 };

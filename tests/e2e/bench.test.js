@@ -39,5 +39,16 @@ test('bench --seconds 2 --json prints every figure of the issue, measured and sa
   assert.ok(figures.verify_docs_per_s_reference > 0);
   assert.equal(figures.refused, 0, `the workload is valid: ${JSON.stringify(figures.notes)}`);
   assert.equal(figures.validators, 1);
+  assert.equal(figures.submit_batch, 64, 'transactions go in batches by default');
   assert.ok(figures.history_tx > 0);
+});
+
+test('bench --batch 1 sends each transaction alone, and the workload commits with nothing refused', { timeout: 150000 }, async () => {
+  const run = await bench(['--seconds', '1', '--json', '--batch', '1', '--read-rate', '500', '--workload-tx-per-s', '1000']);
+  assert.equal(run.code, 0, run.stderr);
+  const figures = JSON.parse(run.stdout.trim());
+  assert.equal(figures.submit_batch, 1);
+  assert.ok(figures.committed_tx_per_s > 0);
+  assert.equal(figures.refused, 0, `the workload is valid: ${JSON.stringify(figures.notes)}`);
+  assert.ok(figures.diagnostics.saturation.committed > 0);
 });
