@@ -24,10 +24,28 @@ using json::Json;
 // ---------------------------------------------------------------------------------------------------
 // Overlay
 
+const std::optional<std::string>& Overlay::Written::text() const {
+  if (bill_ && !text_) {
+    text_ = bill_jcs(*bill_);                         // = encode(to_json(bill)), without the DOM
+    internal::remember_decoded_bill(*text_, *bill_);  // a later load of this text (committed) needs no parse
+  }
+  return text_;
+}
+
 Result<std::optional<std::string>> Overlay::get(std::string_view key) const {
   auto found = writes_.find(key);
-  if (found != writes_.end()) return found->second;
+  if (found != writes_.end()) return found->second.text();
   return base_.get(key);
+}
+
+std::shared_ptr<const Bill> Overlay::held_bill(std::string_view key) const {
+  auto found = writes_.find(key);
+  if (found != writes_.end()) return found->second.bill();  // nullptr for a text or a delete: decode
+  return base_.held_bill(key);
+}
+
+void Overlay::offer_bill(std::string_view key, const std::shared_ptr<const Bill>& bill) const {
+  if (writes_.find(key) == writes_.end()) base_.offer_bill(key, bill);  // else the text came from here
 }
 
 Status Overlay::scan(std::string_view prefix, std::string_view from,
@@ -43,7 +61,7 @@ Status Overlay::scan(std::string_view prefix, std::string_view from,
     while (pending != writes_.end() && in_prefix(pending->first) && (!limit || pending->first < *limit)) {
       const auto& entry = *pending;
       ++pending;
-      if (entry.second && !visit(entry.first, *entry.second)) return false;
+      if (entry.second.text() && !visit(entry.first, *entry.second.text())) return false;
     }
     return true;
   };
@@ -55,7 +73,7 @@ Status Overlay::scan(std::string_view prefix, std::string_view from,
     if (pending != writes_.end() && pending->first == key) {
       const auto& entry = *pending;
       ++pending;
-      if (entry.second && !visit(entry.first, *entry.second)) {
+      if (entry.second.text() && !visit(entry.first, *entry.second.text())) {
         stopped = true;
         return false;
       }
@@ -73,7 +91,8 @@ Status Overlay::scan(std::string_view prefix, std::string_view from,
 }
 
 Status Overlay::write(const WriteBatch& batch, bool /*sync*/) {
-  for (const auto& entry : batch.entries) writes_[entry.key] = entry.value;
+  for (const auto& entry : batch.entries)
+    writes_[entry.key] = entry.value ? Written(*entry.value) : Written();
   return {};
 }
 
@@ -83,9 +102,22 @@ void Overlay::merge_into(Overlay& parent) {
   writes_.clear();
 }
 
+WriteSet Overlay::writes() const {
+  WriteSet out;
+  for (const auto& [key, written] : writes_) out.emplace_hint(out.end(), key, written.text());
+  return out;
+}
+
+WriteSet Overlay::take_writes() {
+  WriteSet out;
+  for (auto& [key, written] : writes_) out.emplace_hint(out.end(), key, written.take_text());
+  writes_.clear();
+  return out;
+}
+
 WriteBatch Overlay::to_batch() const {
   WriteBatch batch;
-  for (const auto& [key, value] : writes_) batch.entries.push_back({key, value});
+  for (const auto& [key, written] : writes_) batch.entries.push_back({key, written.text()});
   return batch;
 }
 
@@ -142,6 +174,22 @@ std::set<std::string> index_keys(const Bill& bill) {
   if (!bill.legs.empty()) add(BillIndex::destination, bill.legs.back().to);
   add(BillIndex::status, name(bill.status));
   return out;
+}
+
+// Whether index_keys(a) == index_keys(b) (what it reads is equal): most changes (a leg event, a
+// pledge's release to the same holder) leave the index keys as they were.
+bool same_index_keys(const Bill& a, const Bill& b) {
+  auto pledgee = [](const Bill& bill) {
+    return bill.pledge ? std::optional<Address>(bill.pledge->bank) : std::nullopt;
+  };
+  if (a.id != b.id || a.issued_height != b.issued_height || a.holder != b.holder ||
+      a.beneficiary != b.beneficiary || a.nominee != b.nominee || pledgee(a) != pledgee(b) ||
+      a.issuer != b.issuer || a.status != b.status || a.legs.size() != b.legs.size())
+    return false;
+  for (std::size_t i = 0; i < a.legs.size(); ++i) {
+    if (a.legs[i].carrier != b.legs[i].carrier) return false;
+  }
+  return a.legs.empty() || a.legs.back().to == b.legs.back().to;
 }
 
 struct NewBill {
@@ -291,13 +339,15 @@ class Execution {
   Status save_bill(const std::optional<Bill>& before, Bill& after) {
     ONEBILL_ASSERT(!before || before->id == after.id);
     after.changed_height = context_.height;
-    std::set<std::string> old_keys = before ? index_keys(*before) : std::set<std::string>{};
-    std::set<std::string> new_keys = index_keys(after);
-    for (const auto& key : old_keys) {
-      if (!new_keys.contains(key)) state_.erase(key);
-    }
-    for (const auto& key : new_keys) {
-      if (!old_keys.contains(key)) state_.put(key, "");
+    if (!before || !same_index_keys(*before, after)) {
+      std::set<std::string> old_keys = before ? index_keys(*before) : std::set<std::string>{};
+      std::set<std::string> new_keys = index_keys(after);
+      for (const auto& key : old_keys) {
+        if (!new_keys.contains(key)) state_.erase(key);
+      }
+      for (const auto& key : new_keys) {
+        if (!old_keys.contains(key)) state_.put(key, "");
+      }
     }
     // (issuer, reference) stays reserved while the bill is not VOIDED.
     const bool was_reserved = before && before->status != BillStatus::voided;
@@ -305,9 +355,9 @@ class Execution {
     if (was_reserved && !reserved) state_.erase(keys::reference_key(after.issuer, after.reference));
     if (reserved && !was_reserved)
       state_.put(keys::reference_key(after.issuer, after.reference), keys::raw(after.id));
-    std::string text = bill_jcs(after);            // = encode(to_json(after)), without the DOM
-    internal::remember_decoded_bill(text, after);  // the next load of this text needs no parse
-    state_.put(keys::bill_key(after.id), std::move(text));
+    // Kept decoded: the next transaction on this bill reads it back without a parse, and its text is
+    // made once, when the block's writes are (Overlay::Written).
+    state_.put_bill(keys::bill_key(after.id), std::make_shared<const Bill>(after));
     return {};
   }
 
@@ -1244,7 +1294,7 @@ Status apply(const Transaction& transaction, Overlay& state, const BlockContext&
   ONEBILL_TRY(execution.run());
   child.put(keys::account_key(transaction.from), std::to_string(*next_nonce + 1));
   if (writers != nullptr) {
-    for (const auto& [key, value] : child.writes()) {
+    for (const auto& [key, written] : child.entries()) {
       const auto [entry, inserted] = writers->try_emplace(key, transaction.from);
       if (!inserted && entry->second != transaction.from) entry->second = std::nullopt;  // several
     }

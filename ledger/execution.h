@@ -9,12 +9,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "crypto/result.h"
+#include "ledger/state.h"
 #include "ledger/store.h"
 #include "ledger/transaction.h"
 
@@ -38,20 +40,53 @@ class Overlay final : public Store {
   Overlay& operator=(Overlay&&) = delete;
 
   Result<std::optional<std::string>> get(std::string_view key) const override;
+  std::shared_ptr<const Bill> held_bill(std::string_view key) const override;
+  void offer_bill(std::string_view key, const std::shared_ptr<const Bill>& bill) const override;
   Status scan(std::string_view prefix, std::string_view from,
               const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
   Status write(const WriteBatch& batch, bool sync) override;
 
-  void put(std::string key, std::string value) { writes_[std::move(key)] = std::move(value); }
-  void erase(std::string key) { writes_[std::move(key)] = std::nullopt; }
+  // One key's write: a text, a bill kept decoded (its stored text, bill_jcs, is made only when a
+  // reader asks for the text: most writes of a bill are read back decoded, by the next transaction
+  // on it, and only a block's final writes need their text), or a delete (neither).
+  class Written {
+   public:
+    Written() = default;  // a delete
+    explicit Written(std::string text) : text_(std::move(text)) {}
+    explicit Written(std::shared_ptr<const Bill> bill) : bill_(std::move(bill)) {}
+    const std::optional<std::string>& text() const;
+    const std::shared_ptr<const Bill>& bill() const { return bill_; }
+    // The text, moved out (this write is spent afterwards).
+    std::optional<std::string> take_text() {
+      text();
+      return std::move(text_);
+    }
+
+   private:
+    mutable std::optional<std::string> text_;  // made from bill_ on first use
+    std::shared_ptr<const Bill> bill_;
+  };
+  using Entries = std::map<std::string, Written, std::less<>>;
+
+  void put(std::string key, std::string value) { writes_[std::move(key)] = Written(std::move(value)); }
+  void put_bill(std::string key, std::shared_ptr<const Bill> bill) {
+    writes_[std::move(key)] = Written(std::move(bill));
+  }
+  void put_written(std::string key, Written written) { writes_[std::move(key)] = std::move(written); }
+  void erase(std::string key) { writes_[std::move(key)] = Written(); }
   // Drops this overlay's write of `key` (put or erase), so that the base's value shows through again.
   void forget(std::string_view key) {
     if (auto found = writes_.find(key); found != writes_.end()) writes_.erase(found);
   }
 
-  const WriteSet& writes() const { return writes_; }
-  // Hands the writes over (the overlay is empty afterwards): a block's W without a copy.
-  WriteSet take_writes() { return std::exchange(writes_, WriteSet{}); }
+  // The written keys, in order, with their writes.
+  const Entries& entries() const { return writes_; }
+  // Hands the writes over, as they are (the overlay is empty afterwards).
+  Entries take_entries() { return std::exchange(writes_, Entries{}); }
+  // The writes with their texts (W of DESIGN §5).
+  WriteSet writes() const;
+  // Hands the writes over with their texts (the overlay is empty afterwards): a block's W.
+  WriteSet take_writes();
   // Moves this overlay's writes into `parent` (which must be the base this overlay was made over).
   void merge_into(Overlay& parent);
   // The writes as a batch, in key order.
@@ -60,7 +95,7 @@ class Overlay final : public Store {
 
  private:
   const Store& base_;
-  WriteSet writes_;
+  Entries writes_;
 };
 
 // What the rules read from the block being built or executed.

@@ -80,16 +80,22 @@ std::string_view bill_index_name(BillIndex index) {
 }
 
 Result<std::optional<Bill>> Ledger::bill(const Hash32& id) const {
-  auto value = store_.get(keys::bill_key(id));
+  const std::string key = keys::bill_key(id);
+  if (auto held = store_.held_bill(key)) return std::optional<Bill>{*held};
+  auto value = store_.get(key);
   ONEBILL_TRY(value);
   if (!value->has_value()) return std::optional<Bill>{};
-  if (auto cached = internal::decoded_bill(**value)) return std::optional<Bill>{std::move(*cached)};
-  auto parsed = parse_stored(**value, "bill");
-  ONEBILL_TRY(parsed);
-  auto decoded = bill_from_json(*parsed);
-  if (!decoded) return corrupt("bill");
-  internal::remember_decoded_bill(**value, *decoded);
-  return std::optional<Bill>{std::move(*decoded)};
+  std::optional<Bill> decoded = internal::decoded_bill(**value);
+  if (!decoded) {
+    auto parsed = parse_stored(**value, "bill");
+    ONEBILL_TRY(parsed);
+    auto from_json = bill_from_json(*parsed);
+    if (!from_json) return corrupt("bill");
+    internal::remember_decoded_bill(**value, *from_json);
+    decoded = std::move(*from_json);
+  }
+  store_.offer_bill(key, std::make_shared<const Bill>(*decoded));  // the next read needs no text
+  return decoded;
 }
 
 // Every apply reads its signer's record and often a recipient's or a carrier's, and records change

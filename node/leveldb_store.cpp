@@ -55,6 +55,14 @@ Result<std::optional<std::string>> LevelDbStore::get(std::string_view key) const
   return std::optional<std::string>(std::move(value));
 }
 
+std::shared_ptr<const ledger::Bill> LevelDbStore::held_bill(std::string_view key) const {
+  return held_bills_.find(key).value_or(nullptr);
+}
+
+void LevelDbStore::offer_bill(std::string_view key, const std::shared_ptr<const ledger::Bill>& bill) const {
+  held_bills_.insert(key, bill);
+}
+
 Status LevelDbStore::scan(std::string_view prefix, std::string_view from,
                           const std::function<bool(std::string_view, std::string_view)>& visit) const {
   leveldb::ReadOptions read_options;
@@ -75,6 +83,7 @@ Status LevelDbStore::scan(std::string_view prefix, std::string_view from,
 Status LevelDbStore::write(const ledger::WriteBatch& batch, bool sync) {
   leveldb::WriteBatch leveldb_batch;
   for (const auto& entry : batch.entries) {
+    held_bills_.erase(entry.key);  // before the write: no reader may be given the old bill after it
     if (entry.value) {
       leveldb_batch.Put(slice(entry.key), slice(*entry.value));
     } else {

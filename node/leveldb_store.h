@@ -6,6 +6,8 @@
 #include <string>
 
 #include "crypto/result.h"
+#include "ledger/generation_cache.h"
+#include "ledger/state.h"
 #include "ledger/store.h"
 
 namespace leveldb {
@@ -38,6 +40,10 @@ class LevelDbStore final : public ledger::Store {
   LevelDbStore& operator=(const LevelDbStore&) = delete;
 
   Result<std::optional<std::string>> get(std::string_view key) const override;
+  // The bills readers decoded (offer_bill), by key, until the key is written: the bills a node reads
+  // again and again (the block's transactions, the mempool's, the API's) are decoded once.
+  std::shared_ptr<const ledger::Bill> held_bill(std::string_view key) const override;
+  void offer_bill(std::string_view key, const std::shared_ptr<const ledger::Bill>& bill) const override;
   Status scan(std::string_view prefix, std::string_view from,
               const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
   Status write(const ledger::WriteBatch& batch, bool sync) override;
@@ -49,6 +55,8 @@ class LevelDbStore final : public ledger::Store {
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> db_;
+  // A decoded bill is 2–6 KB: two generations of 4,096 bound this at a few tens of MB.
+  mutable ledger::GenerationCache<std::shared_ptr<const ledger::Bill>> held_bills_{4096};
 };
 
 }  // namespace onebill::node

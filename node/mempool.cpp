@@ -12,15 +12,15 @@ class Mempool::RecordingStore final : public ledger::Store {
   RecordingStore(const ledger::Store& base, ReadSet& reads, const std::uint64_t& nonce)
       : base_(base), reads_(reads), nonce_(nonce) {}
   Result<std::optional<std::string>> get(std::string_view key) const override {
-    if (!ledger::keys::is_state_key(key))
-      reads_.context_dependent = true;  // chain records change every block
-    auto found = reads_.keys.find(key);
-    if (found == reads_.keys.end()) {
-      reads_.keys.emplace(key, nonce_);
-    } else {
-      found->second = std::max(found->second, nonce_);
-    }
+    note(key);
     return base_.get(key);
+  }
+  std::shared_ptr<const ledger::Bill> held_bill(std::string_view key) const override {
+    note(key);
+    return base_.held_bill(key);
+  }
+  void offer_bill(std::string_view key, const std::shared_ptr<const ledger::Bill>& bill) const override {
+    base_.offer_bill(key, bill);
   }
   Status scan(std::string_view prefix, std::string_view from,
               const std::function<bool(std::string_view, std::string_view)>& visit) const override {
@@ -34,6 +34,16 @@ class Mempool::RecordingStore final : public ledger::Store {
   }
 
  private:
+  void note(std::string_view key) const {
+    if (!ledger::keys::is_state_key(key))
+      reads_.context_dependent = true;  // chain records change every block
+    auto found = reads_.keys.find(key);
+    if (found == reads_.keys.end()) {
+      reads_.keys.emplace(key, nonce_);
+    } else {
+      found->second = std::max(found->second, nonce_);
+    }
+  }
   const ledger::Store& base_;
   ReadSet& reads_;
   const std::uint64_t& nonce_;
@@ -60,13 +70,9 @@ struct Mempool::PendingState {
     applying = transaction.nonce;
     ledger::Overlay attempt(static_cast<const ledger::Store&>(recording));
     ONEBILL_TRY(ledger::apply(transaction, attempt, next_block));
-    for (auto& [key, value] : attempt.take_writes()) {
+    for (auto& [key, value] : attempt.take_entries()) {
       written[key] = transaction.nonce;
-      if (value) {
-        overlay.put(key, std::move(*value));
-      } else {
-        overlay.erase(key);
-      }
+      overlay.put_written(key, std::move(value));
     }
     reads.context_dependent = reads.context_dependent || depends_on_context(transaction);
     return {};

@@ -4,6 +4,7 @@
 
 #include "crypto/json.h"
 #include "ledger/decoded_bills.h"
+#include "ledger/execution.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/memory_store.h"
@@ -110,4 +111,49 @@ TEST_CASE("a bill's stored text written without a DOM is its canonical JSON") {
   full.beneficiary = address_of(3);
   full.legs.clear();
   CHECK(ledger::bill_jcs(full) == onebill::json::canonical(ledger::to_json(full)));
+}
+
+TEST_CASE("a bill an overlay holds decoded reads back as itself, and its text is its canonical JSON") {
+  const ledger::Bill bill = full_bill();
+  const std::string key = ledger::keys::bill_key(bill.id);
+  ledger::MemoryStore store;
+  ledger::Overlay overlay(store);
+  overlay.put_bill(key, std::make_shared<const ledger::Bill>(bill));
+  ledger::Overlay child(overlay);  // a transaction's overlay over the block's
+  REQUIRE(child.held_bill(key) != nullptr);
+  auto loaded = ledger::Ledger(child).bill(bill.id);
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->has_value());
+  const std::string text = onebill::json::canonical(ledger::to_json(bill));
+  CHECK(ledger::bill_jcs(**loaded) == text);
+  // The text, when asked for, is the bill's stored text: get, scan, and the writes handed over.
+  CHECK(*child.get(key).value() == text);
+  std::string scanned;
+  REQUIRE(child
+              .scan(key, {},
+                    [&](std::string_view, std::string_view value) {
+                      scanned = value;
+                      return true;
+                    })
+              .ok());
+  CHECK(scanned == text);
+  CHECK(*overlay.writes().at(key) == text);
+  CHECK(*overlay.take_writes().at(key) == text);
+}
+
+TEST_CASE("a text or a delete in an overlay hides a bill held decoded below it") {
+  const ledger::Bill bill = full_bill();
+  const std::string key = ledger::keys::bill_key(bill.id);
+  ledger::MemoryStore store;
+  ledger::Overlay overlay(store);
+  overlay.put_bill(key, std::make_shared<const ledger::Bill>(bill));
+  ledger::Overlay child(overlay);
+  ledger::Bill changed = bill;
+  changed.reference = "REF-2";
+  child.put(key, ledger::bill_jcs(changed));
+  CHECK(child.held_bill(key) == nullptr);
+  CHECK(ledger::Ledger(child).bill(bill.id).value()->reference == "REF-2");
+  child.erase(key);
+  CHECK(child.held_bill(key) == nullptr);
+  CHECK_FALSE(ledger::Ledger(child).bill(bill.id).value().has_value());
 }

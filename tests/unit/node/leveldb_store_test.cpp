@@ -101,3 +101,22 @@ TEST_CASE("a database that cannot be opened is a local storage fault") {
   REQUIRE(!missing.ok());
   CHECK(missing.problem().rule == "storage");
 }
+
+TEST_CASE("a bill offered by a reader is held until its key is written") {
+  TempDir dir;
+  auto store = LevelDbStore::open(dir.path.string());
+  REQUIRE(store.ok());
+  auto bill = std::make_shared<const onebill::ledger::Bill>();
+  CHECK((*store)->held_bill("b/1") == nullptr);
+  (*store)->offer_bill("b/1", bill);
+  CHECK((*store)->held_bill("b/1") == bill);
+  CHECK((*store)->held_bill("b/2") == nullptr);
+  WriteBatch other;
+  other.put("b/2", "x");
+  REQUIRE((*store)->write(other, false).ok());
+  CHECK((*store)->held_bill("b/1") == bill);  // another key's write keeps it
+  WriteBatch batch;
+  batch.put("b/1", "{}");
+  REQUIRE((*store)->write(batch, false).ok());
+  CHECK((*store)->held_bill("b/1") == nullptr);
+}
