@@ -4,6 +4,17 @@
 
 #include "api/cli.h"
 
+#ifdef ONEBILL_JEMALLOC
+// jemalloc's settings (read by the allocator at start; MALLOC_CONF in the environment adds to them).
+// Freed pages are kept for reuse rather than handed back to the kernel after 10 s: handing them back
+// and faulting them in again on the next burst cost a node's reads a p99 of 20-150 ms instead of 4 ms
+// (docs/PERFORMANCE.md). Memory stays bounded by the peak the node reached.
+extern "C" {
+// NOLINTNEXTLINE: the name and type are jemalloc's interface.
+const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+}
+#endif
+
 int main(int argc, char** argv) {
   using namespace onebill::api::cli;
   CLI::App app{
