@@ -17,6 +17,15 @@ using json::Json;
 
 namespace {
 
+// The bills an overlay holds decoded, by key (ExecutedBlock::bills).
+std::map<std::string, std::shared_ptr<const Bill>, std::less<>> held_bills(const Overlay& overlay) {
+  std::map<std::string, std::shared_ptr<const Bill>, std::less<>> out;
+  for (const auto& [key, written] : overlay.entries()) {
+    if (written.bill()) out.emplace_hint(out.end(), key, written.bill());
+  }
+  return out;
+}
+
 template <typename T, typename Decode>
 Result<T> decode(const Json& json, std::string_view what, Decode decode_fn) {
   try {
@@ -325,6 +334,7 @@ Result<ExecutedBlock> execute_block(const Store& store, const Block& block,
   executed.next_validators = std::move(*next);
   executed.state_root = next_state_root((*head)->state_root, overlay.writes());
   if (header.state_root != executed.state_root) return bad_block("state_root does not match");
+  executed.bills = held_bills(overlay);
   executed.writes = overlay.take_writes();
   return executed;
 }
@@ -368,6 +378,7 @@ Result<std::pair<Block, ExecutedBlock>> BlockBuilder::finish(const Address& prop
   ONEBILL_TRY(next);
   ExecutedBlock executed;
   executed.writes = overlay_.writes();
+  executed.bills = held_bills(overlay_);
   executed.state_root = next_state_root(head_.state_root, executed.writes);
   executed.transaction_ids = ids_;
   executed.senders = senders_;
@@ -395,7 +406,8 @@ WriteBatch commit_batch(const ExecutedBlock& executed, const Block& block, const
   WriteBatch batch;
   for (const auto& [key, value] : executed.writes) {
     ONEBILL_ASSERT(keys::is_state_key(key));
-    batch.entries.push_back({key, value});
+    const auto bill = executed.bills.find(key);
+    batch.entries.push_back({key, value, bill != executed.bills.end() ? bill->second : nullptr});
   }
   batch.put(keys::block_key(height), block_jcs(block));
   batch.put(keys::commit_key(height), json::canonical(to_json(commit)));

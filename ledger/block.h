@@ -122,6 +122,9 @@ struct ExecutedBlock {
   std::vector<Hash32> transaction_ids;  // in block order
   std::vector<Address> senders;         // each transaction's `from`, in block order (the index names it)
   std::vector<Validator> next_validators;
+  // The bills of W as the execution held them decoded (each is exactly what its text in W decodes to),
+  // handed to the store with the commit so that the next transaction on a bill needs no parse.
+  std::map<std::string, std::shared_ptr<const Bill>, std::less<>> bills;
 };
 
 // Re-executes `block` on the committed `store` and checks its header: height = head + 1, prev_hash =

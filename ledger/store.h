@@ -19,6 +19,8 @@ struct WriteBatch {
   struct Entry {
     std::string key;
     std::optional<std::string> value;  // nullopt: delete
+    // The value decoded, when it is a bill the writer held decoded (a store may keep it for held_bill).
+    std::shared_ptr<const Bill> bill = nullptr;
   };
   std::vector<Entry> entries;
 

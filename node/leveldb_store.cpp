@@ -94,6 +94,10 @@ Status LevelDbStore::write(const ledger::WriteBatch& batch, bool sync) {
   write_options.sync = sync;
   const leveldb::Status status = db_->Write(write_options, &leveldb_batch);
   if (!status.ok()) return storage_fault("write failed", status);
+  // The written bills the writer held decoded are what the next reader would decode.
+  for (const auto& entry : batch.entries) {
+    if (entry.bill && entry.value) held_bills_.insert(entry.key, entry.bill);
+  }
   return {};
 }
 

@@ -40,8 +40,9 @@ class LevelDbStore final : public ledger::Store {
   LevelDbStore& operator=(const LevelDbStore&) = delete;
 
   Result<std::optional<std::string>> get(std::string_view key) const override;
-  // The bills readers decoded (offer_bill), by key, until the key is written: the bills a node reads
-  // again and again (the block's transactions, the mempool's, the API's) are decoded once.
+  // The bills readers decoded (offer_bill) or a write brought decoded (WriteBatch::Entry::bill), by key,
+  // until the key is written again: the bills a node reads again and again (the block's transactions,
+  // the mempool's, the API's) are decoded at most once.
   std::shared_ptr<const ledger::Bill> held_bill(std::string_view key) const override;
   void offer_bill(std::string_view key, const std::shared_ptr<const ledger::Bill>& bill) const override;
   Status scan(std::string_view prefix, std::string_view from,

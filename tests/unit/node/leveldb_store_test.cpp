@@ -120,3 +120,18 @@ TEST_CASE("a bill offered by a reader is held until its key is written") {
   REQUIRE((*store)->write(batch, false).ok());
   CHECK((*store)->held_bill("b/1") == nullptr);
 }
+
+TEST_CASE("a bill a write brings decoded is held after the write, and a plain write of its key drops it") {
+  TempDir dir;
+  auto store = LevelDbStore::open(dir.path.string());
+  REQUIRE(store.ok());
+  auto bill = std::make_shared<const onebill::ledger::Bill>();
+  WriteBatch batch;
+  batch.entries.push_back({"b/1", std::string("{}"), bill});
+  REQUIRE((*store)->write(batch, false).ok());
+  CHECK((*store)->held_bill("b/1") == bill);
+  WriteBatch plain;
+  plain.put("b/1", "{\"x\":1}");
+  REQUIRE((*store)->write(plain, false).ok());
+  CHECK((*store)->held_bill("b/1") == nullptr);
+}
