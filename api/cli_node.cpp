@@ -189,7 +189,7 @@ int run_node(const NodeOptions& options) {
                             send_to, relay);
     } else {
       joined.attach_network([&peers](const std::string& message) { peers->broadcast(message); }, send_to,
-                            relay);
+                            relay, [&peers] { return peers->any_linked(); });
     }
     const Status listening = peers->start();
     if (!listening) return report(listening.problem());

@@ -210,11 +210,13 @@ Node::~Node() {
 
 void Node::attach_network(std::function<void(const std::string&)> broadcast,
                           std::function<void(const Address&, const std::string&)> send_to,
-                          std::function<void(const Address&, const std::string&)> relay) {
+                          std::function<void(const Address&, const std::string&)> relay,
+                          std::function<bool()> linked) {
   ONEBILL_ASSERT(!consensus_thread_.joinable());
   broadcast_ = std::move(broadcast);
   send_to_ = std::move(send_to);
   relay_ = std::move(relay);
+  linked_ = std::move(linked);
 }
 
 Status Node::receive(const Address& from, std::string_view text) {
@@ -461,7 +463,7 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
     }
     outcome.already_pending = *admitted == Admission::already_pending;
   }
-  if (broadcast_ && !outcome.already_pending) broadcast_(gossip_text(transaction));
+  if (broadcast_ && !outcome.already_pending && (!linked_ || linked_())) broadcast_(gossip_text(transaction));
   wake_for_candidates();
   return outcome;
 }

@@ -93,10 +93,12 @@ class Node {
   // `send_to(peer, message)` answers one peer (block sync). `relay(from, message)` queues a message for
   // every linked peer but `from`: a peer's vote or proposal that the engine stored for the first time
   // (consensus::Outcome::fresh) is relayed so, once, as CometBFT gossips votes onwards; without it
-  // (tests) nothing is relayed.
+  // (tests) nothing is relayed. `linked()`, when given, answers whether any peer is linked now: an
+  // admitted transaction's gossip is not even written while none is (a broadcast would reach nobody).
   void attach_network(std::function<void(const std::string&)> broadcast,
                       std::function<void(const Address&, const std::string&)> send_to,
-                      std::function<void(const Address&, const std::string&)> relay = {});
+                      std::function<void(const Address&, const std::string&)> relay = {},
+                      std::function<bool()> linked = {});
   // A message from a peer. A problem means it was malformed (the caller scores the peer down);
   // messages that are well-formed but useless (old height, unknown validator) are dropped quietly.
   // Block sync: every node tells its height with its rebroadcast; a node behind asks a peer ahead for
@@ -231,6 +233,7 @@ class Node {
   std::map<Address, std::uint64_t> peer_heights_;      // guarded by wake_mutex_: each peer's last told height
   bool sync_wanted_ = false;                           // guarded by wake_mutex_: a peer is ahead
   std::function<void(const std::string&)> broadcast_;  // set before start, then read-only
+  std::function<bool()> linked_;                       // likewise (attach_network)
   std::function<void(const Address&, const std::string&)> send_to_;  // likewise
   std::function<void(const Address&, const std::string&)> relay_;    // likewise
 

@@ -205,7 +205,8 @@ void Peers::accept_loop() {
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::string from = remote_of(remote);
     handshakes.emplace_back(std::thread([this, fd, from, done] {
-                              auto link = PeerLink::handshake(fd, node_key_, options_.chain, handshake_timeout);
+                              auto link =
+                                  PeerLink::handshake(fd, node_key_, options_.chain, handshake_timeout);
                               if (link.ok()) {
                                 adopt(std::move(*link), from, false);
                               } else {
@@ -444,8 +445,14 @@ void Peers::score_down(const Address& peer, int amount, std::string_view why) {
 std::vector<PeerInfo> Peers::linked() const {
   std::vector<PeerInfo> out;
   std::lock_guard lock(mutex_);
-  for (const auto& [node, link] : links_) out.push_back(PeerInfo{node, link->remote, link->dialed, link->score});
+  for (const auto& [node, link] : links_)
+    out.push_back(PeerInfo{node, link->remote, link->dialed, link->score});
   return out;
+}
+
+bool Peers::any_linked() const {
+  std::lock_guard lock(mutex_);
+  return !links_.empty();
 }
 
 }  // namespace onebill::node

@@ -37,10 +37,10 @@ namespace onebill::node {
 
 struct PeersOptions {
   std::string chain;
-  HostPort listen;                        // port 0: any free port (see Peers::port())
-  std::vector<HostPort> dial;             // the peers of the config
+  HostPort listen;                           // port 0: any free port (see Peers::port())
+  std::vector<HostPort> dial;                // the peers of the config
   std::optional<std::set<Address>> allowed;  // node addresses allowed to link; nullopt: any
-  std::size_t queue_messages = 1024;      // per-link send queue bound
+  std::size_t queue_messages = 1024;         // per-link send queue bound
   int initial_score = 100;
   std::chrono::milliseconds ban{60'000};
 };
@@ -74,6 +74,7 @@ class Peers {
   // Lowers a peer's score for a malformed or useless message; at zero or below the link is cut.
   void score_down(const Address& peer, int amount, std::string_view why);
   std::vector<PeerInfo> linked() const;
+  bool any_linked() const;
 
  private:
   struct Link;
@@ -96,10 +97,10 @@ class Peers {
 
   mutable std::mutex mutex_;
   std::condition_variable stopped_;
-  bool stopping_ = false;                            // guarded by mutex_
-  std::map<Address, std::shared_ptr<Link>> links_;   // guarded by mutex_
-  std::vector<std::thread> threads_;                 // accept and dial threads
-  std::vector<std::shared_ptr<Link>> retired_;       // links whose threads must be joined
+  bool stopping_ = false;                           // guarded by mutex_
+  std::map<Address, std::shared_ptr<Link>> links_;  // guarded by mutex_
+  std::vector<std::thread> threads_;                // accept and dial threads
+  std::vector<std::shared_ptr<Link>> retired_;      // links whose threads must be joined
   std::map<Address, std::chrono::steady_clock::time_point> banned_until_;  // guarded by mutex_
 };
 

@@ -54,9 +54,11 @@ TEST_CASE("a node dials its configured peer and messages flow both ways") {
   Inbox inbox_a, inbox_b;
   Peers b(options(), key_of(2), inbox_b.callback());
   REQUIRE(b.start().ok());
+  CHECK_FALSE(b.any_linked());
   Peers a(options(0, {b.port()}), key_of(1), inbox_a.callback());
   REQUIRE(a.start().ok());
   REQUIRE(eventually([&] { return a.linked().size() == 1 && b.linked().size() == 1; }));
+  CHECK(a.any_linked());
   CHECK(a.linked()[0].node == key_of(2).address());
   CHECK(b.linked()[0].node == key_of(1).address());
   a.broadcast("proposal");
@@ -91,6 +93,7 @@ TEST_CASE("a node key outside the allowed set is not linked") {
   REQUIRE(a.start().ok());
   std::this_thread::sleep_for(500ms);
   CHECK(b.linked().empty());
+  CHECK_FALSE(b.any_linked());
 }
 
 TEST_CASE("a peer that restarts is linked again, and one scored down to zero is cut off and refused") {
