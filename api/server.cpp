@@ -15,6 +15,7 @@
 #include "api/embedded.h"
 #include "api/http_problem.h"
 #include "api/read_auth.h"
+#include "api/rendered_answers.h"
 #include "api/web_routes.h"
 #include "crypto/hex.h"
 #include "crypto/limits.h"
@@ -27,41 +28,6 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 using json::Json;
-
-// The rendered answers of the open single-bill routes (control, history, legs, the bill), by path and
-// query parameters at one head. Banks and customs read the same bills again and again while
-// the chain stands still; an answer is a function of the target and the committed state, and the head's
-// block hash names that state (its header holds the state root), so an answer cached under it is the
-// answer. Entries of an older head are dropped as soon as a newer head is seen. Bounded: cleared when
-// they would pass 16 MiB. Shared by the worker threads under one mutex (a lookup is a hash and a copy).
-class RenderedAnswers {
- public:
-  std::optional<std::string> find(const Hash32& head, const std::string& key) {
-    std::lock_guard lock(mutex_);
-    if (head != head_) return std::nullopt;
-    const auto found = answers_.find(key);
-    if (found == answers_.end()) return std::nullopt;
-    return found->second;
-  }
-  void put(const Hash32& head, const std::string& key, const std::string& body) {
-    constexpr std::size_t max_bytes = 16 * 1024 * 1024;  // keys and answers together
-    constexpr std::size_t max_answer_bytes = 64 * 1024;
-    if (body.size() > max_answer_bytes) return;
-    std::lock_guard lock(mutex_);
-    if (head != head_ || bytes_ + key.size() + body.size() > max_bytes) {
-      answers_.clear();
-      bytes_ = 0;
-      head_ = head;
-    }
-    if (answers_.insert_or_assign(key, body).second) bytes_ += key.size() + body.size();
-  }
-
- private:
-  std::mutex mutex_;
-  Hash32 head_{};
-  std::unordered_map<std::string, std::string> answers_;
-  std::size_t bytes_ = 0;  // an upper bound: a replaced answer is counted twice
-};
 
 RenderedAnswers& rendered_answers() {
   static RenderedAnswers answers;
