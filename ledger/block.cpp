@@ -61,7 +61,21 @@ Result<std::string> chain_of_store(const Ledger& ledger) {
 }  // namespace
 
 std::string wire_text(const Transaction& transaction) {
-  auto object = json::read(std::string_view(transaction.signing_text).substr(transaction_prefix.size()));
+  // The signed object is the unsigned one with "sig" added; in JCS order "sig" comes right before "type",
+  // the last member (body, chain, expires_ms, from, nonce, sig, type). So the wire text is the unsigned
+  // object's text with "sig" spliced in before its last member: no parse, no re-serialization.
+  const std::string_view unsigned_text =
+      std::string_view(transaction.signing_text).substr(transaction_prefix.size());
+  const std::string last_member = ",\"type\":" + json::quote(transaction.type) + "}";
+  if (unsigned_text.ends_with(last_member)) {
+    std::string out;
+    const std::string sig = signature_to_string(transaction.sig);
+    out.reserve(unsigned_text.size() + sig.size() + 8);
+    out.append(unsigned_text.substr(0, unsigned_text.size() - last_member.size()));
+    out.append(",\"sig\":").append(json::quote(sig)).append(last_member);
+    return out;
+  }
+  auto object = json::read(unsigned_text);
   ONEBILL_ASSERT(object.ok() && object->is_object());
   (*object)["sig"] = signature_to_string(transaction.sig);
   return json::canonical(*object);

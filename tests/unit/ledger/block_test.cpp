@@ -243,3 +243,25 @@ TEST_CASE("history entries are listed by party in chain order with a cursor") {
   CHECK(rest[0].entry.seq == events[1].entry.seq);
   CHECK(c.reader().events(c.shipper.address).value().size() == 2);  // issued to it, then its transfer
 }
+
+TEST_CASE("a transaction's wire text is the canonical JSON of the object it was signed as, with its sig") {
+  Consortium c;
+  const Json remark_body = {{"bill", "0x" + std::string(64, 'a')},
+                            {"leg", 0u},
+                            {"event", "RECEIVED"},
+                            {"location", "CNCKG"},
+                            {"time", "2026-11-27T10:00:00.000Z"},
+                            {"remark", "\"type\":\"x\"} a remark that looks like the end of an object"}};
+  for (const auto& transaction :
+       {c.transaction(c.carrier_rail, "leg.record", remark_body),
+        c.transaction(c.carrier_rail, "leg.record", remark_body, 5u, 1'900'000'000'000u)}) {
+    Json object = *onebill::json::read(
+        std::string_view(transaction.signing_text).substr(ledger::transaction_prefix.size()));
+    object["sig"] = onebill::signature_to_string(transaction.sig);
+    const std::string wire = ledger::wire_text(transaction);
+    CHECK(wire == onebill::json::canonical(object));
+    auto parsed = ledger::parse_transaction(wire, c.genesis.chain);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->id == transaction.id);
+  }
+}
