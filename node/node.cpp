@@ -482,6 +482,14 @@ void Node::wake_for_candidates() {
   if (notify) wake_.notify_all();
 }
 
+std::shared_ptr<const ledger::Block> Node::recent_block(std::uint64_t height) const {
+  std::lock_guard lock(recent_mutex_);
+  for (const auto& block : recent_blocks_) {
+    if (block->header.height == height) return block;
+  }
+  return nullptr;
+}
+
 Result<TxStatus> Node::tx_status(const Hash32& id) const {
   std::shared_lock lock(store_mutex_);
   ledger::Ledger ledger(*store_);
@@ -757,6 +765,11 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
                          decide.block.header.time_ms};
     mempool_.remove_committed(decide.executed.transaction_ids);
     committed_transactions_.fetch_add(decide.executed.transaction_ids.size());
+  }
+  {
+    std::lock_guard lock(recent_mutex_);
+    recent_blocks_.push_back(std::make_shared<const ledger::Block>(decide.block));
+    if (recent_blocks_.size() > recent_blocks_kept) recent_blocks_.pop_front();
   }
   spdlog::debug("block {} committed: {} transactions", height, decide.block.transactions.size());
   notify_outcomes();

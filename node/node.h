@@ -137,6 +137,9 @@ class Node {
     return read(static_cast<const ledger::Store&>(*store_), head_);
   }
   ledger::Head head() const;
+  // One of the last blocks this node committed (kept as committed, so a reader following the chain
+  // needs no parse of the stored block); nullptr for any other height: read it from the store.
+  std::shared_ptr<const ledger::Block> recent_block(std::uint64_t height) const;
   const ledger::Genesis& genesis() const { return genesis_; }
   // The nonce after the sender's last pending transaction, when it has any.
   std::optional<std::uint64_t> pending_nonce(const Address& sender) const;
@@ -213,6 +216,9 @@ class Node {
 
   mutable WriterPreferringSharedMutex store_mutex_;  // a commit waits only for the readers already in
   ledger::Head head_;                                // guarded by store_mutex_
+  static constexpr std::size_t recent_blocks_kept = 16;
+  mutable std::mutex recent_mutex_;
+  std::deque<std::shared_ptr<const ledger::Block>> recent_blocks_;  // guarded by recent_mutex_, oldest first
 
   // The engine and what it decides; every call into it holds engine_mutex_.
   std::mutex engine_mutex_;

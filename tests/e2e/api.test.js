@@ -167,6 +167,10 @@ test('block bodies: open headers, a participant\'s own transactions, everything 
   assert.deepEqual(stranger.body.transactions, []);
   const operator = await request(node.port, 'GET', `/v1/blocks/${height}`);
   assert.equal(operator.body.transactions.length, operator.body.transaction_count);
+  // The operator's view holds the very transactions a participant sees of its own, signed as sent.
+  for (const tx of own.body.transactions) assert.ok(operator.body.transactions.some((t) => JSON.stringify(t) === JSON.stringify(tx)));
+  assert.ok(operator.body.transactions.every((tx) => /^0x[0-9a-f]{130}$/.test(tx.sig)));
+  assert.equal(operator.body.hash, open.body.hash);
 });
 
 test('participant details: registered participants read the registry, a stranger only its own account', async () => {
