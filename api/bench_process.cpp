@@ -142,6 +142,16 @@ void ChildNode::stop(int grace_s) {
   pid_ = -1;
 }
 
+bool ChildNode::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  cpu_s_done_ += cpu_s_now_;  // its last sample: /proc has nothing of a reaped process
+  cpu_s_now_ = 0;
+  pid_ = -1;
+  return false;
+}
+
 std::uint64_t ChildNode::peak_rss_bytes() {
   sample();
   return peak_rss_bytes_;

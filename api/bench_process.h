@@ -31,7 +31,8 @@ class ChildNode {
   Status start(const std::filesystem::path& home, const std::vector<std::string>& extra);
   // SIGTERM, then wait (SIGKILL after `grace_s`); adds this run's CPU time to cpu_s() first.
   void stop(int grace_s = 20);
-  bool running() const { return pid_ > 0; }
+  // False once the process has exited (it is reaped then: a node that could not start, or crashed).
+  bool running();
   pid_t pid() const { return pid_; }
 
   // Peak resident set (VmHWM) of the running process, bytes; the largest seen when it was stopped.
