@@ -22,6 +22,7 @@
 
 #include "crypto/hex.h"
 #include "crypto/json.h"
+#include "crypto/limits.h"
 
 namespace onebill::api::bench {
 namespace {
@@ -219,6 +220,7 @@ void send_transactions(Shared& shared, const Endpoint& node, std::vector<std::ui
     bool remaining = false;
     auto wake = Clock::now() + std::chrono::milliseconds(2);
     picks.clear();
+    std::size_t batch_bytes = 0;
     first_account = (first_account + 1) % accounts.size();
     for (std::size_t turn = 0; turn < accounts.size() && !shared.stop_sending.load(); ++turn) {
       const std::size_t a = (first_account + turn) % accounts.size();
@@ -250,6 +252,10 @@ void send_transactions(Shared& shared, const Endpoint& node, std::vector<std::ui
         }
         if (broken && picked_of[a] == 0) kill_rest(a);
         if (broken || !ready) break;
+        // A batch stays under the node's body limit (the array's brackets and commas included).
+        const std::size_t size = shared.workload.txs[index].wire.size() + 1;
+        if (batch_limit > 1 && !picks.empty() && batch_bytes + size + 1 > limits::max_batch_bytes) break;
+        batch_bytes += size;
         picks.push_back(Pick{a, index});
         ++picked_of[a];
       }
@@ -283,12 +289,14 @@ void send_transactions(Shared& shared, const Endpoint& node, std::vector<std::ui
       }
       for (const Pick& pick : picks) settled_all[pick.account] = 1;
       if (list == nullptr) {
-        // The batch as a whole was refused (or the answer is not one): every account's first pick
-        // settles with the answer, the rest go again.
+        // The batch as a whole was refused, or the answer is not one: every account's first pick
+        // settles with the answer, the rest go again. An answer of success without its results
+        // cannot say what was admitted: it counts as a refusal, not as sent.
+        const int status = answer->first >= 200 && answer->first < 300 ? 0 : answer->first;
         for (const Pick& pick : picks) {
           if (!settled_all[pick.account]) continue;
           settled_all[pick.account] = 0;
-          settle(pick.account, pick.index, SubmitAnswer{answer->first, answer->second}, resent);
+          settle(pick.account, pick.index, SubmitAnswer{status, answer->second}, resent);
         }
       } else {
         for (std::size_t i = 0; i < picks.size(); ++i) {

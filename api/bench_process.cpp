@@ -145,8 +145,12 @@ void ChildNode::stop(int grace_s) {
 bool ChildNode::running() {
   if (pid_ <= 0) return false;
   int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;
-  cpu_s_done_ += cpu_s_now_;  // its last sample: /proc has nothing of a reaped process
+  pid_t done = 0;
+  do {
+    done = ::waitpid(pid_, &status, WNOHANG);
+  } while (done < 0 && errno == EINTR);
+  if (done == 0) return true;  // still running; done == pid_ exited, < 0 not our child (any more)
+  cpu_s_done_ += cpu_s_now_;   // its last sample: /proc has nothing of a reaped process
   cpu_s_now_ = 0;
   pid_ = -1;
   return false;

@@ -28,7 +28,8 @@ using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
 // A Store that reads through to `base` and keeps every write in memory. Reads see the pending writes
 // (scan merges them in key order). write(batch, sync) records the batch (sync is ignored). An Overlay
 // may sit on another Overlay: apply on a child, merge_into(parent) on success, drop it on refusal.
-// The base must outlive the overlay and must not change while the overlay is in use.
+// The base must outlive the overlay and must not change while the overlay is in use. One thread at a
+// time uses an overlay, for reads too: a read of a bill's text makes it (Written::text).
 class Overlay final : public Store {
  public:
   explicit Overlay(const Store& base) : base_(base) {}
