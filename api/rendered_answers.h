@@ -5,9 +5,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "crypto/bytes.h"
+#include "ledger/generation_cache.h"
 
 namespace onebill::api {
 
@@ -24,46 +24,28 @@ namespace onebill::api {
 class RenderedAnswers {
  public:
   explicit RenderedAnswers(std::size_t max_generation_bytes = 48 * 1024 * 1024)
-      : max_generation_bytes_(max_generation_bytes) {}
+      : answers_(max_generation_bytes,
+                 [](std::string_view key, const std::string& body) { return key.size() + body.size(); }) {}
   std::optional<std::string> find(const Hash32& head, const std::string& key) {
     std::lock_guard lock(mutex_);
     if (head != head_) return std::nullopt;
-    if (const auto found = current_.answers.find(key); found != current_.answers.end()) return found->second;
-    const auto found = previous_.answers.find(key);
-    if (found == previous_.answers.end()) return std::nullopt;
-    std::string body = found->second;
-    insert_locked(key, body);
-    return body;
+    return answers_.find(key);
   }
   void put(const Hash32& head, const std::string& key, const std::string& body) {
     constexpr std::size_t max_answer_bytes = 64 * 1024;
     if (body.size() > max_answer_bytes) return;
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(mutex_);  // the head and its answers change together
     if (head != head_) {
-      current_ = {};
-      previous_ = {};
+      answers_.clear();
       head_ = head;
     }
-    insert_locked(key, body);
+    answers_.insert(key, body);
   }
 
  private:
-  struct Generation {
-    std::unordered_map<std::string, std::string> answers;
-    std::size_t bytes = 0;  // an upper bound: a replaced answer is counted twice
-  };
-  void insert_locked(const std::string& key, const std::string& body) {
-    if (current_.bytes + key.size() + body.size() > max_generation_bytes_) {
-      previous_ = std::move(current_);
-      current_ = {};
-    }
-    if (current_.answers.insert_or_assign(key, body).second) current_.bytes += key.size() + body.size();
-  }
-  const std::size_t max_generation_bytes_;
   std::mutex mutex_;
   Hash32 head_{};
-  Generation current_;
-  Generation previous_;
+  ledger::GenerationCache<std::string> answers_;  // of head_
 };
 
 }  // namespace onebill::api

@@ -113,13 +113,20 @@ TEST_CASE("a bill's stored text written without a DOM is its canonical JSON") {
   CHECK(ledger::bill_jcs(full) == onebill::json::canonical(ledger::to_json(full)));
 }
 
-TEST_CASE("a bill an overlay holds decoded reads back as itself, and its text is its canonical JSON") {
+namespace {
+// A block's overlay holding full_bill() decoded, and a transaction's overlay over it.
+struct HeldBill {
   const ledger::Bill bill = full_bill();
   const std::string key = ledger::keys::bill_key(bill.id);
   ledger::MemoryStore store;
-  ledger::Overlay overlay(store);
-  overlay.put_bill(key, std::make_shared<const ledger::Bill>(bill));
-  ledger::Overlay child(overlay);  // a transaction's overlay over the block's
+  ledger::Overlay overlay{store};
+  ledger::Overlay child{overlay};
+  HeldBill() { overlay.put_bill(key, std::make_shared<const ledger::Bill>(bill)); }
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(
+    HeldBill, "a bill an overlay holds decoded reads back as itself, and its text is its canonical JSON") {
   REQUIRE(child.held_bill(key) != nullptr);
   auto loaded = ledger::Ledger(child).bill(bill.id);
   REQUIRE(loaded.ok());
@@ -141,13 +148,7 @@ TEST_CASE("a bill an overlay holds decoded reads back as itself, and its text is
   CHECK(*overlay.take_writes().at(key) == text);
 }
 
-TEST_CASE("a text or a delete in an overlay hides a bill held decoded below it") {
-  const ledger::Bill bill = full_bill();
-  const std::string key = ledger::keys::bill_key(bill.id);
-  ledger::MemoryStore store;
-  ledger::Overlay overlay(store);
-  overlay.put_bill(key, std::make_shared<const ledger::Bill>(bill));
-  ledger::Overlay child(overlay);
+TEST_CASE_FIXTURE(HeldBill, "a text or a delete in an overlay hides a bill held decoded below it") {
   ledger::Bill changed = bill;
   changed.reference = "REF-2";
   child.put(key, ledger::bill_jcs(changed));
