@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -133,6 +134,7 @@ class HttpServer::Impl {
 
    private:
     void work() {
+      ::pthread_setname_np(::pthread_self(), "http");
       for (;;) {
         std::function<void()> job;
         {

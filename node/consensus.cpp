@@ -162,14 +162,38 @@ Result<Vote> vote_from_json(const Json& json) {
   });
 }
 
-Json to_json(const Proposal& proposal) {
+namespace {
+
+// A proposal's members but its block.
+Json proposal_members(const Proposal& proposal) {
   return {{"chain", proposal.chain},
           {"height", proposal.height},
           {"round", proposal.round},
           {"pol_round", proposal.pol_round ? Json(*proposal.pol_round) : Json(nullptr)},
-          {"block", ledger::to_json(proposal.block)},
           {"validator", ledger::address_text(proposal.validator)},
           {"signature", signature_to_string(proposal.signature)}};
+}
+
+}  // namespace
+
+Json to_json(const Proposal& proposal) {
+  Json out = proposal_members(proposal);
+  out["block"] = ledger::to_json(proposal.block);
+  return out;
+}
+
+std::string proposal_jcs(const Proposal& proposal) {
+  const std::string members = json::canonical(proposal_members(proposal));  // {"chain":...,"validator":...}
+  ONEBILL_ASSERT(members.size() > 2 && members.front() == '{');
+  // JCS orders members by code unit: "block" comes before every other member of a proposal.
+  const std::string block = ledger::block_jcs(proposal.block);
+  std::string out;
+  out.reserve(block.size() + members.size() + 16);
+  out += "{\"block\":";
+  out += block;
+  out += ',';
+  out.append(members, 1);
+  return out;
 }
 
 Result<Proposal> proposal_from_json(const Json& json) {

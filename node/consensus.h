@@ -88,6 +88,9 @@ struct Proposal {
   Signature signature{};
 };
 json::Json to_json(const Proposal& proposal);
+// json::canonical(to_json(proposal)), made without parsing the block's transactions again: the block's
+// canonical text (ledger::block_jcs) is spliced in, its wire texts as they are.
+std::string proposal_jcs(const Proposal& proposal);
 Result<Proposal> proposal_from_json(const json::Json& json);
 // Parses wire text with the reader's limits (too-large beyond limits::max_batch_bytes + 64 KiB).
 Result<Vote> parse_vote(std::string_view text);

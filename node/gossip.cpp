@@ -10,7 +10,7 @@ std::string gossip_text(const ledger::Transaction& transaction) {
 }
 
 std::string gossip_text(const consensus::Proposal& proposal) {
-  return json::canonical(json::Json{{"proposal", consensus::to_json(proposal)}});
+  return "{\"proposal\":" + consensus::proposal_jcs(proposal) + "}";
 }
 
 std::string gossip_text(const consensus::Vote& vote) {
@@ -26,14 +26,16 @@ std::string gossip_text(const GossipGetBlocks& request) {
 }
 
 std::string gossip_text(const GossipBlock& block) {
-  return json::canonical(
-      json::Json{{"block", {{"block", ledger::to_json(block.block)}, {"commit", ledger::to_json(block.commit)}}}});
+  // JCS member order: "block" < "commit"; the block's canonical text goes in as it is (ledger::block_jcs).
+  return "{\"block\":{\"block\":" + ledger::block_jcs(block.block) +
+         ",\"commit\":" + json::canonical(ledger::to_json(block.commit)) + "}}";
 }
 
 namespace {
 
 // An object with exactly these unsigned-integer members.
-Result<std::vector<std::uint64_t>> integers(const json::Json& value, std::initializer_list<const char*> names) {
+Result<std::vector<std::uint64_t>> integers(const json::Json& value,
+                                            std::initializer_list<const char*> names) {
   if (!value.is_object() || value.size() != names.size())
     return invalid("wrong-type", "expected an object with exactly the members of its kind");
   std::vector<std::uint64_t> out;

@@ -1,5 +1,6 @@
 #include "node/node.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -220,6 +221,14 @@ void Node::attach_network(std::function<void(const std::string&)> broadcast,
 }
 
 Status Node::receive(const Address& from, std::string_view text) {
+  // Every peer relays what it admits, so a transaction arrives once from each: the copies after the
+  // first cost a hash of their text, not a parse (the text is canonical, the same from every peer).
+  std::optional<std::size_t> fingerprint;
+  if (text.starts_with(R"({"tx":)")) {
+    fingerprint = std::hash<std::string_view>{}(text);
+    std::lock_guard lock(gossip_mutex_);
+    if (gossip_seen_.contains(*fingerprint)) return {};
+  }
   auto message = parse_gossip(text);
   ONEBILL_TRY(message);
   if (auto* tx = std::get_if<GossipTx>(&*message)) {
@@ -229,13 +238,15 @@ Status Node::receive(const Address& from, std::string_view text) {
     if (!parsed) return parsed.problem();
     {
       std::lock_guard lock(gossip_mutex_);
+      if (fingerprint) note_gossip_seen_locked(*fingerprint);
       if (gossip_thread_.joinable()) {
-        if (gossip_backlog_.size() < max_gossip_backlog) gossip_backlog_.push_back(std::move(*parsed));
+        if (gossip_backlog_.size() < max_gossip_backlog)
+          gossip_backlog_.emplace_back(from, std::move(*parsed));
         gossip_wake_.notify_one();
         return {};
       }
     }
-    admit(std::move(parsed));  // no admission thread (tests driving the node by hand): at once
+    admit(std::move(parsed), &from);  // no admission thread (tests driving the node by hand): at once
     return {};
   }
   if (auto* request = std::get_if<GossipGetBlocks>(&*message)) {
@@ -367,16 +378,26 @@ Status Node::apply_synced_locked(const Address& from, const GossipBlock& synced,
   return {};
 }
 
+void Node::note_gossip_seen_locked(std::size_t fingerprint) {
+  if (!gossip_seen_.insert(fingerprint).second) return;
+  gossip_seen_order_.push_back(fingerprint);
+  if (gossip_seen_order_.size() > max_gossip_seen) {
+    gossip_seen_.erase(gossip_seen_order_.front());
+    gossip_seen_order_.pop_front();
+  }
+}
+
 void Node::run_gossip_admission() {
+  ::pthread_setname_np(::pthread_self(), "gossip-admit");  // as top -H and perf show it
   lower_this_thread_priority(gossip_admission_nice);
   std::unique_lock lock(gossip_mutex_);
   for (;;) {
     gossip_wake_.wait(lock, [&] { return gossip_stopping_ || !gossip_backlog_.empty(); });
     if (gossip_stopping_) return;
-    ledger::Transaction transaction = std::move(gossip_backlog_.front());
+    auto [from, transaction] = std::move(gossip_backlog_.front());
     gossip_backlog_.pop_front();
     lock.unlock();
-    admit(std::move(transaction));
+    admit(std::move(transaction), &from);
     lock.lock();
   }
 }
@@ -430,7 +451,7 @@ SubmitOutcome Node::submit(const json::Json& wire_object) {
   return admit(ledger::parse_transaction(wire_object, genesis_.chain));
 }
 
-SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
+SubmitOutcome Node::admit(Result<ledger::Transaction> parsed, const Address* relayed_from) {
   SubmitOutcome outcome;
   if (!parsed) {
     outcome.problem = parsed.problem();
@@ -443,6 +464,13 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
   if (mempool_.holds_verified(transaction.id, transaction.sig)) {
     outcome.already_pending = true;
     return outcome;
+  }
+  // A peer's transaction that a committed block already holds (the proposal came before its gossip was
+  // admitted) needs no recovery: its nonce is spent. Dropped quietly, as a copy already seen.
+  if (relayed_from != nullptr) {
+    std::shared_lock lock(store_mutex_);
+    const auto next = ledger::Ledger(*store_).next_nonce(transaction.from);
+    if (next.ok() && transaction.nonce < *next) return outcome;
   }
   // Admission yields to consensus on a validator with peers: its threads run below the consensus
   // thread's priority, so a flood of submissions cannot delay proposals and votes (issue 9).
@@ -463,7 +491,20 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed) {
     }
     outcome.already_pending = *admitted == Admission::already_pending;
   }
-  if (broadcast_ && !outcome.already_pending && (!linked_ || linked_())) broadcast_(gossip_text(transaction));
+  if (broadcast_ && !outcome.already_pending && (!linked_ || linked_())) {
+    // A peer's transaction goes on to the others (peers that cannot reach each other directly still
+    // see it), not back to the peer it came from.
+    const std::string text = gossip_text(transaction);
+    if (relayed_from != nullptr && relay_) {
+      relay_(*relayed_from, text);
+    } else {
+      {
+        std::lock_guard lock(gossip_mutex_);  // peers relay it back: no parse of that copy
+        note_gossip_seen_locked(std::hash<std::string_view>{}(text));
+      }
+      broadcast_(text);
+    }
+  }
   wake_for_candidates();
   return outcome;
 }
@@ -624,7 +665,8 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
       unsynced = std::move(persist->state);
     } else if (auto* broadcast = std::get_if<consensus::Broadcast>(&action)) {
       // The engine counts its own messages itself; peers get them by gossip.
-      if (broadcast_) {
+      // With no peer linked now, nothing is written: the rebroadcast re-sends own messages later.
+      if (broadcast_ && (!linked_ || linked_())) {
         std::visit([&](const auto& message) { held.push_back(gossip_text(message)); }, broadcast->message);
       }
     } else if (auto* schedule = std::get_if<consensus::Schedule>(&action)) {
@@ -701,7 +743,7 @@ void Node::add_sign_state_locked(ledger::WriteBatch& batch, consensus::SignState
   const auto signed_at = std::make_pair(state.height, state.round);
   if (persisted_proposal_ == signed_at) return;
   ONEBILL_ASSERT(proposal->height == state.height && proposal->round == state.round);
-  batch.put(std::string(sign_proposal_key), json::canonical(consensus::to_json(*proposal)));
+  batch.put(std::string(sign_proposal_key), consensus::proposal_jcs(*proposal));
   persisted_proposal_ = signed_at;
 }
 
@@ -787,6 +829,7 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
 }
 
 void Node::run_consensus() {
+  ::pthread_setname_np(::pthread_self(), "consensus");
   using Clock = std::chrono::steady_clock;
   const auto interval = std::chrono::milliseconds(options_.block_interval_ms);
   constexpr auto rebroadcast_interval = std::chrono::seconds(2);

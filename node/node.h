@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <variant>
 
 #include "crypto/json.h"
@@ -161,7 +162,8 @@ class Node {
  private:
   Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis,
        std::optional<ValidatorIdentity> identity, ledger::Head head, NodeOptions options);
-  SubmitOutcome admit(Result<ledger::Transaction> parsed);
+  // `relayed_from`: the peer that gossiped the transaction (it is not sent back there).
+  SubmitOutcome admit(Result<ledger::Transaction> parsed, const Address* relayed_from = nullptr);
   ledger::BlockContext next_context_locked() const;
   void notify_outcomes();
   void run_consensus();
@@ -203,8 +205,15 @@ class Node {
   static constexpr std::size_t max_gossip_backlog = 4096;
   std::mutex gossip_mutex_;
   std::condition_variable gossip_wake_;
-  std::deque<ledger::Transaction> gossip_backlog_;  // guarded by gossip_mutex_
-  bool gossip_stopping_ = false;                    // guarded by gossip_mutex_
+  std::deque<std::pair<Address, ledger::Transaction>> gossip_backlog_;  // guarded by gossip_mutex_ (from, tx)
+  // Fingerprints (std::hash) of the last gossiped transaction texts parsed, so a copy from another peer
+  // is dropped before parsing. A collision drops a transaction's gossip, which is lossy anyway: its
+  // sender still holds it and a proposal carrying it is verified in full.
+  static constexpr std::size_t max_gossip_seen = 65'536;
+  std::unordered_set<std::size_t> gossip_seen_;  // guarded by gossip_mutex_
+  std::deque<std::size_t> gossip_seen_order_;    // guarded by gossip_mutex_, oldest first
+  void note_gossip_seen_locked(std::size_t fingerprint);
+  bool gossip_stopping_ = false;  // guarded by gossip_mutex_
   std::thread gossip_thread_;
   void run_gossip_admission();
 

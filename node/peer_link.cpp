@@ -56,18 +56,50 @@ Status wait_for(int fd, short events, Clock::time_point deadline, bool timeout_i
   }
 }
 
-Status read_exact(int fd, std::uint8_t* out, std::size_t size, Clock::time_point deadline,
-                  bool first_byte_may_time_out) {
+}  // namespace
+
+// Bytes received but not yet read: frames that arrived together cost one recv, and a read waits (poll)
+// only when nothing is buffered or waiting in the socket.
+struct PeerLink::Received {
+  static constexpr std::size_t capacity = 64 * 1024;
+  std::vector<std::uint8_t> bytes = std::vector<std::uint8_t>(capacity);
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+namespace {
+
+Status read_exact(int fd, PeerLink::Received& received, std::uint8_t* out, std::size_t size,
+                  Clock::time_point deadline, bool first_byte_may_time_out) {
   std::size_t done = 0;
   while (done < size) {
-    ONEBILL_TRY(wait_for(fd, POLLIN, deadline, !(first_byte_may_time_out && done == 0)));
-    const ssize_t got = ::recv(fd, out + done, size - done, 0);
+    if (received.begin < received.end) {
+      const std::size_t n = std::min(size - done, received.end - received.begin);
+      std::memcpy(out + done, received.bytes.data() + received.begin, n);
+      received.begin += n;
+      done += n;
+      continue;
+    }
+    received.begin = received.end = 0;
+    // A large rest goes straight to `out`; a small one fills the buffer, with what follows it.
+    const bool direct = size - done >= PeerLink::Received::capacity;
+    std::uint8_t* into = direct ? out + done : received.bytes.data();
+    const std::size_t room = direct ? size - done : PeerLink::Received::capacity;
+    const ssize_t got = ::recv(fd, into, room, MSG_DONTWAIT);
     if (got == 0) return peer_problem("the peer closed the link");
     if (got < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        ONEBILL_TRY(wait_for(fd, POLLIN, deadline, !(first_byte_may_time_out && done == 0)));
+        continue;
+      }
+      if (errno == EINTR) continue;
       return peer_problem(std::string("recv: ") + std::strerror(errno));
     }
-    done += static_cast<std::size_t>(got);
+    if (direct) {
+      done += static_cast<std::size_t>(got);
+    } else {
+      received.end = static_cast<std::size_t>(got);
+    }
     if (first_byte_may_time_out) deadline = std::max(deadline, Clock::now() + frame_deadline);
   }
   return {};
@@ -160,25 +192,33 @@ struct PeerLink::Keys {
 
 namespace {
 
-Status send_frame(int fd, PeerLink::Keys& keys, std::string_view message, Clock::time_point deadline) {
+// Appends the frame of `message` (length ‖ ciphertext ‖ tag) to `out`.
+Status append_frame(std::string& out, PeerLink::Keys& keys, std::string_view message) {
   auto sealed = PeerLink::Keys::seal(keys.send_key, keys.send_counter, message);
   ONEBILL_TRY(sealed);
   ++keys.send_counter;
-  std::string frame(4, '\0');
-  put_u32be(reinterpret_cast<std::uint8_t*>(frame.data()), static_cast<std::uint32_t>(sealed->size()));
-  frame += *sealed;
+  std::array<std::uint8_t, 4> length{};
+  put_u32be(length.data(), static_cast<std::uint32_t>(sealed->size()));
+  out.append(reinterpret_cast<const char*>(length.data()), length.size());
+  out += *sealed;
+  return {};
+}
+
+Status send_frame(int fd, PeerLink::Keys& keys, std::string_view message, Clock::time_point deadline) {
+  std::string frame;
+  ONEBILL_TRY(append_frame(frame, keys, message));
   return write_all(fd, reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size(), deadline);
 }
 
-Result<std::string> receive_frame(int fd, PeerLink::Keys& keys, Clock::time_point deadline,
-                                  bool may_time_out) {
+Result<std::string> receive_frame(int fd, PeerLink::Received& received, PeerLink::Keys& keys,
+                                  Clock::time_point deadline, bool may_time_out) {
   std::array<std::uint8_t, 4> length_bytes{};
-  ONEBILL_TRY(read_exact(fd, length_bytes.data(), length_bytes.size(), deadline, may_time_out));
+  ONEBILL_TRY(read_exact(fd, received, length_bytes.data(), length_bytes.size(), deadline, may_time_out));
   const std::uint32_t length = get_u32be(length_bytes.data());
   if (length < tag_bytes || length > PeerLink::max_frame_bytes + tag_bytes)
     return peer_problem("a frame of " + std::to_string(length) + " bytes is outside the limits");
   std::string sealed(length, '\0');
-  ONEBILL_TRY(read_exact(fd, reinterpret_cast<std::uint8_t*>(sealed.data()), sealed.size(),
+  ONEBILL_TRY(read_exact(fd, received, reinterpret_cast<std::uint8_t*>(sealed.data()), sealed.size(),
                          std::max(deadline, Clock::now() + frame_deadline), false));
   auto plain = PeerLink::Keys::open(keys.receive_key, keys.receive_counter, sealed);
   ONEBILL_TRY(plain);
@@ -192,8 +232,8 @@ Hash32 auth_digest(const Hash32& transcript) {
 
 }  // namespace
 
-PeerLink::PeerLink(int fd, Address peer, std::unique_ptr<Keys> keys)
-    : fd_(fd), peer_(peer), keys_(std::move(keys)) {}
+PeerLink::PeerLink(int fd, Address peer, std::unique_ptr<Keys> keys, std::unique_ptr<Received> received)
+    : fd_(fd), peer_(peer), keys_(std::move(keys)), received_(std::move(received)) {}
 
 PeerLink::~PeerLink() {
   ::close(fd_);
@@ -203,14 +243,18 @@ void PeerLink::shutdown() {
   ::shutdown(fd_, SHUT_RDWR);
 }
 
-Result<std::unique_ptr<PeerLink>> PeerLink::handshake(int fd, const PrivateKey& node_key, std::string_view chain,
+Result<std::unique_ptr<PeerLink>> PeerLink::handshake(int fd, const PrivateKey& node_key,
+                                                      std::string_view chain,
                                                       std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
+  // What the peer sends after its handshake may arrive with it: the link reads on from this buffer.
+  auto received = std::make_unique<Received>();
 
   // 1. Ephemeral X25519 keys, exchanged in the clear after the magic.
   PkeyCtx keygen(EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, nullptr));
   EVP_PKEY* generated = nullptr;
-  if (keygen.p == nullptr || EVP_PKEY_keygen_init(keygen.p) != 1 || EVP_PKEY_keygen(keygen.p, &generated) != 1)
+  if (keygen.p == nullptr || EVP_PKEY_keygen_init(keygen.p) != 1 ||
+      EVP_PKEY_keygen(keygen.p, &generated) != 1)
     return local_fault("crypto", "X25519 key generation failed");
   Pkey own(generated);
   std::array<std::uint8_t, 32> own_public{};
@@ -221,7 +265,7 @@ Result<std::unique_ptr<PeerLink>> PeerLink::handshake(int fd, const PrivateKey& 
   hello.append(reinterpret_cast<const char*>(own_public.data()), own_public.size());
   ONEBILL_TRY(write_all(fd, reinterpret_cast<const std::uint8_t*>(hello.data()), hello.size(), deadline));
   std::array<std::uint8_t, magic.size() + 32> peer_hello{};
-  ONEBILL_TRY(read_exact(fd, peer_hello.data(), peer_hello.size(), deadline, false));
+  ONEBILL_TRY(read_exact(fd, *received, peer_hello.data(), peer_hello.size(), deadline, false));
   if (std::memcmp(peer_hello.data(), magic.data(), magic.size()) != 0)
     return peer_problem("the peer does not speak OneBill p2p v1");
   std::array<std::uint8_t, 32> peer_public{};
@@ -229,7 +273,8 @@ Result<std::unique_ptr<PeerLink>> PeerLink::handshake(int fd, const PrivateKey& 
   if (peer_public == own_public) return peer_problem("the peer echoed our ephemeral key");
 
   // 2. The shared secret, the transcript and the two direction keys.
-  Pkey peer_key(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public.data(), peer_public.size()));
+  Pkey peer_key(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_public.data(), peer_public.size()));
   if (peer_key.p == nullptr) return peer_problem("the peer's ephemeral key is not an X25519 key");
   PkeyCtx derive(EVP_PKEY_CTX_new(own.p, nullptr));
   std::array<std::uint8_t, 32> shared{};
@@ -270,17 +315,18 @@ Result<std::unique_ptr<PeerLink>> PeerLink::handshake(int fd, const PrivateKey& 
 
   // 3. Each side proves its node key by signing the transcript, inside the encrypted stream.
   const Signature signature = node_key.sign_digest(auth_digest(transcript));
-  ONEBILL_TRY(send_frame(fd, *keys, std::string_view(reinterpret_cast<const char*>(signature.data()),
-                                                      signature.size()),
+  ONEBILL_TRY(send_frame(fd, *keys,
+                         std::string_view(reinterpret_cast<const char*>(signature.data()), signature.size()),
                          deadline));
-  auto peer_signature_text = receive_frame(fd, *keys, deadline, false);
+  auto peer_signature_text = receive_frame(fd, *received, *keys, deadline, false);
   ONEBILL_TRY(peer_signature_text);
-  if (peer_signature_text->size() != 65) return peer_problem("the peer's handshake signature is not 65 bytes");
+  if (peer_signature_text->size() != 65)
+    return peer_problem("the peer's handshake signature is not 65 bytes");
   Signature peer_signature{};
   std::memcpy(peer_signature.data(), peer_signature_text->data(), 65);
   auto peer_address = recover_address(auth_digest(transcript), peer_signature);
   if (!peer_address) return peer_problem("the peer's handshake signature does not verify");
-  return std::unique_ptr<PeerLink>(new PeerLink(fd, *peer_address, std::move(keys)));
+  return std::unique_ptr<PeerLink>(new PeerLink(fd, *peer_address, std::move(keys), std::move(received)));
 }
 
 Status PeerLink::send(std::string_view message, std::chrono::milliseconds timeout) {
@@ -289,8 +335,22 @@ Status PeerLink::send(std::string_view message, std::chrono::milliseconds timeou
   return send_frame(fd_, *keys_, message, Clock::now() + timeout);
 }
 
+Status PeerLink::send(const std::vector<std::string>& messages, std::chrono::milliseconds timeout) {
+  std::size_t size = 0;
+  for (const auto& message : messages) {
+    if (message.size() > max_frame_bytes)
+      return invalid("too-large", "a peer message of " + std::to_string(message.size()) + " bytes");
+    size += 4 + message.size() + tag_bytes;
+  }
+  std::string frames;
+  frames.reserve(size);
+  for (const auto& message : messages) ONEBILL_TRY(append_frame(frames, *keys_, message));
+  return write_all(fd_, reinterpret_cast<const std::uint8_t*>(frames.data()), frames.size(),
+                   Clock::now() + timeout);
+}
+
 Result<std::string> PeerLink::receive(std::chrono::milliseconds timeout) {
-  return receive_frame(fd_, *keys_, Clock::now() + timeout, true);
+  return receive_frame(fd_, *received_, *keys_, Clock::now() + timeout, true);
 }
 
 }  // namespace onebill::node

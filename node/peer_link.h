@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/address.h"
 #include "crypto/result.h"
@@ -36,7 +37,8 @@ class PeerLink {
  public:
   // Runs the handshake on a connected socket, blocking until done or `timeout`. On success the link
   // owns `fd` (closed by the destructor); on failure the caller still owns it.
-  static Result<std::unique_ptr<PeerLink>> handshake(int fd, const PrivateKey& node_key, std::string_view chain,
+  static Result<std::unique_ptr<PeerLink>> handshake(int fd, const PrivateKey& node_key,
+                                                     std::string_view chain,
                                                      std::chrono::milliseconds timeout);
   ~PeerLink();
   PeerLink(const PeerLink&) = delete;
@@ -47,6 +49,9 @@ class PeerLink {
 
   // Sends one message (at most max_frame_bytes); blocks until written or `timeout`.
   Status send(std::string_view message, std::chrono::milliseconds timeout);
+  // Sends these messages in order, their frames written together (one system call when the socket takes
+  // them); the same frames as one send each.
+  Status send(const std::vector<std::string>& messages, std::chrono::milliseconds timeout);
   // Receives one message; blocks until one arrives or `timeout` ("timeout" problem, link still good)
   // or the link fails ("peer": closed, oversized, failed tag).
   Result<std::string> receive(std::chrono::milliseconds timeout);
@@ -55,13 +60,15 @@ class PeerLink {
 
   static constexpr std::size_t max_frame_bytes = (1u << 20) + (64u << 10);  // a full block + its proposal
 
-  struct Keys;  // the two direction keys and frame counters (peer_link.cpp)
+  struct Keys;      // the two direction keys and frame counters (peer_link.cpp)
+  struct Received;  // bytes received and not yet read (peer_link.cpp)
 
  private:
-  PeerLink(int fd, Address peer, std::unique_ptr<Keys> keys);
+  PeerLink(int fd, Address peer, std::unique_ptr<Keys> keys, std::unique_ptr<Received> received);
   int fd_;
   Address peer_;
   std::unique_ptr<Keys> keys_;
+  std::unique_ptr<Received> received_;
 };
 
 }  // namespace onebill::node

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -315,8 +316,14 @@ void Peers::adopt(std::unique_ptr<PeerLink> peer_link, std::string remote, bool 
     links_[node] = link;
     if (replaced) retired_.push_back(replaced);
     link->running.store(2);
-    link->reader = std::thread([this, link] { run_reader(link); });
-    link->writer = std::thread([this, link] { run_writer(link); });
+    link->reader = std::thread([this, link] {
+      ::pthread_setname_np(::pthread_self(), "peer-read");
+      run_reader(link);
+    });
+    link->writer = std::thread([this, link] {
+      ::pthread_setname_np(::pthread_self(), "peer-write");
+      run_writer(link);
+    });
   }
   if (replaced) {
     {
@@ -348,16 +355,25 @@ void Peers::run_reader(std::shared_ptr<Link> link) {
 }
 
 void Peers::run_writer(std::shared_ptr<Link> link) {
+  // What queued while the last write was under way leaves together: one system call for many small
+  // messages (a flood of gossiped transactions), at most max_write_bytes at a time.
+  constexpr std::size_t max_write_bytes = 1u << 20;
+  std::vector<std::string> messages;
   for (;;) {
-    std::string message;
+    messages.clear();
     {
       std::unique_lock lock(link->mutex);
       link->wake.wait(lock, [&] { return link->closing || !link->queue.empty(); });
       if (link->closing) break;
-      message = std::move(link->queue.front());
-      link->queue.pop_front();
+      std::size_t bytes = 0;
+      while (!link->queue.empty() &&
+             (messages.empty() || bytes + link->queue.front().size() <= max_write_bytes)) {
+        bytes += link->queue.front().size();
+        messages.push_back(std::move(link->queue.front()));
+        link->queue.pop_front();
+      }
     }
-    const Status sent = link->link->send(message, send_timeout);
+    const Status sent = link->link->send(messages, send_timeout);
     if (!sent) {
       drop(link, sent.problem().detail);
       break;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "ledger/keys.h"
+#include "node/gossip.h"
 #include "node/leveldb_store.h"
 #include "node/node.h"
 #include "node/replay.h"
@@ -123,6 +124,21 @@ TEST_CASE("a replayed transaction is refused with nonce-used and changes nothing
   auto status = node->tx_status(*replay.id);
   REQUIRE(status.ok());
   CHECK(status->state == node::TxStatus::State::committed);  // committed wins over the later refusal
+}
+
+TEST_CASE("a peer's copy of a transaction already committed is dropped without a refusal or a recovery") {
+  Chain chain;
+  auto node = open_memory_node(chain);
+  const auto wire = chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0);
+  REQUIRE(!node->submit(wire).problem);
+  REQUIRE(node->produce_block(block_time_ms).ok());
+  // Linked after the commit, as a peer whose gossip arrives after the block that holds the transaction.
+  node->attach_network([](const std::string&) {}, [](const Address&, const std::string&) {});
+  auto parsed = ledger::parse_transaction(wire, chain.genesis.chain);
+  REQUIRE(parsed.ok());
+  REQUIRE(node->receive(node::test::key_of("peer").address(), node::gossip_text(*parsed)).ok());
+  CHECK(node->refusal_counts().empty());  // a submission of it would be refused: nonce-used
+  CHECK(node->mempool_size() == 0);
 }
 
 TEST_CASE("a signature that does not recover the sender is refused with signer-mismatch") {
@@ -287,7 +303,9 @@ TEST_CASE("the producer thread makes blocks while transactions wait, and none wh
   (*node)->stop();
 }
 
-TEST_CASE("the single validator runs the consensus engine: its sign state is stored, and a restart signs above it") {
+TEST_CASE(
+    "the single validator runs the consensus engine: its sign state is stored, and a restart signs above "
+    "it") {
   Chain chain;
   ledger::MemoryStore memory;
   auto sign_state_height = [&] {
@@ -331,14 +349,15 @@ TEST_CASE("a damaged sign state is refused at start rather than risking a second
   CHECK(reopened.problem().rule == "storage");
 }
 
-TEST_CASE("evidence kept by the node pages in chain order with an opaque cursor; a foreign cursor is refused") {
+TEST_CASE(
+    "evidence kept by the node pages in chain order with an opaque cursor; a foreign cursor is refused") {
   Chain chain;
   ledger::MemoryStore memory;
   auto node = open_node(chain, std::make_unique<SharedStore>(memory));
   ledger::WriteBatch batch;
   for (std::uint64_t height = 3; height >= 1; --height) {
-    batch.put(std::string(node::evidence_prefix) + ledger::keys::u64be(height) + ledger::keys::u32be(0) + "\x01" +
-                  std::string(20, 'v'),
+    batch.put(std::string(node::evidence_prefix) + ledger::keys::u64be(height) + ledger::keys::u32be(0) +
+                  "\x01" + std::string(20, 'v'),
               json::canonical(json::Json{{"height", height}}));
   }
   REQUIRE(memory.write(batch, true).ok());

@@ -3,6 +3,7 @@
 
 #include "node/gossip.h"
 #include "node/peer_link.h"
+#include "tests/unit/node/chain_fixture.h"
 
 using namespace onebill;
 using node::parse_gossip;
@@ -42,4 +43,38 @@ TEST_CASE("a malformed peer message is refused with its rule, never half-read") 
   CHECK(parse_gossip(deep).problem().rule == "too-deep");
   std::string huge = R"({"tx":")" + std::string(node::PeerLink::max_frame_bytes, 'a') + R"("})";
   CHECK(parse_gossip(huge).problem().rule == "too-large");
+}
+
+TEST_CASE(
+    "a proposal's and a synced block's gossip text is the canonical JSON, the block's texts spliced in") {
+  node::test::Chain chain;
+  auto store = chain.genesis_store();
+  auto builder = ledger::BlockBuilder::start(store, 1'700'000'100'000);
+  REQUIRE(builder.ok());
+  REQUIRE(builder->add(chain.issue("b1", 0)).ok());
+  REQUIRE(builder->add(chain.issue("b2", 1)).ok());
+  auto finished = builder->finish(chain.validator.address());
+  REQUIRE(finished.ok());
+  const ledger::Block& block = finished->first;
+  for (const std::optional<std::uint32_t> pol_round :
+       {std::optional<std::uint32_t>{}, std::optional<std::uint32_t>{0}}) {
+    consensus::Proposal proposal{block.header.chain, 1, 2, pol_round, block, chain.validator.address(), {}};
+    proposal.signature[0] = 7;
+    CHECK(consensus::proposal_jcs(proposal) == json::canonical(consensus::to_json(proposal)));
+    const std::string text = node::gossip_text(proposal);
+    CHECK(text == json::canonical(json::Json{{"proposal", consensus::to_json(proposal)}}));
+    auto parsed = parse_gossip(text);
+    REQUIRE(parsed.ok());
+    const auto& back = std::get<consensus::Proposal>(*parsed);
+    CHECK(back.block.transactions == block.transactions);
+    CHECK(back.pol_round == pol_round);
+    CHECK(back.signature == proposal.signature);
+  }
+  const ledger::Commit commit{1, 0, ledger::block_hash(block.header), {}};
+  const std::string synced = node::gossip_text(node::GossipBlock{block, commit});
+  CHECK(synced == json::canonical(json::Json{
+                      {"block", {{"block", ledger::to_json(block)}, {"commit", ledger::to_json(commit)}}}}));
+  auto parsed = parse_gossip(synced);
+  REQUIRE(parsed.ok());
+  CHECK(std::get<node::GossipBlock>(*parsed).block.transactions == block.transactions);
 }

@@ -33,7 +33,10 @@ struct OtherEnd {
   OtherEnd(int fd, const PrivateKey& key, std::string chain) {
     thread = std::thread([this, fd, key, chain] {
       auto result = PeerLink::handshake(fd, key, chain, 2000ms);
-      if (result.ok()) link = std::move(*result); else problem = result.problem();
+      if (result.ok())
+        link = std::move(*result);
+      else
+        problem = result.problem();
     });
   }
   void join() { thread.join(); }
@@ -51,10 +54,16 @@ Linked link_up(const PrivateKey& key_a, const PrivateKey& key_b, std::string cha
   OtherEnd other(fds[1], key_b, chain_b);
   auto mine = PeerLink::handshake(fds[0], key_a, chain_a, 2000ms);
   Linked linked;
-  if (mine.ok()) linked.a = std::move(*mine); else ::close(fds[0]);
+  if (mine.ok())
+    linked.a = std::move(*mine);
+  else
+    ::close(fds[0]);
   if (!mine.ok()) ::shutdown(fds[1], SHUT_RDWR);  // let the other end fail fast
   other.join();
-  if (other.link) linked.b = std::move(other.link); else ::close(fds[1]);
+  if (other.link)
+    linked.b = std::move(other.link);
+  else
+    ::close(fds[1]);
   return linked;
 }
 
@@ -94,6 +103,40 @@ TEST_CASE("messages cross a link both ways, in order, up to the frame limit") {
   REQUIRE(back.ok());
   CHECK(*back == "back");
   CHECK(linked.a->send(big + "y", 1000ms).problem().rule == "too-large");
+}
+
+TEST_CASE("messages sent together arrive one by one, in order, whatever sizes arrive in one read") {
+  auto linked = link_up(key_of(1), key_of(2));
+  REQUIRE(linked.a);
+  REQUIRE(linked.b);
+  // Small frames that share reads, a frame larger than the reader's buffer between them, an empty one.
+  std::vector<std::string> batch;
+  for (int i = 0; i < 300; ++i) batch.push_back("small " + std::to_string(i));
+  batch.push_back(std::string(200 * 1024, 'z'));
+  batch.push_back("");
+  for (int i = 0; i < 3; ++i) batch.push_back("after " + std::to_string(i));
+  bool sent = true;
+  std::thread sender([&] {
+    sent = linked.a->send(batch, 5000ms).ok();
+    sent = sent && linked.a->send("single", 1000ms).ok();
+  });
+  for (const auto& expected : batch) {
+    auto got = linked.b->receive(5000ms);
+    REQUIRE(got.ok());
+    CHECK(*got == expected);
+  }
+  auto single = linked.b->receive(1000ms);
+  REQUIRE(single.ok());
+  CHECK(*single == "single");
+  sender.join();
+  CHECK(sent);
+  std::vector<std::string> too_large{"fine", std::string(PeerLink::max_frame_bytes + 1, 'x')};
+  CHECK(linked.a->send(too_large, 1000ms).problem().rule == "too-large");
+  // Nothing of the refused batch left: the link goes on with the next message.
+  REQUIRE(linked.a->send("next", 1000ms).ok());
+  auto next = linked.b->receive(1000ms);
+  REQUIRE(next.ok());
+  CHECK(*next == "next");
 }
 
 TEST_CASE("nodes of different chains cannot link") {

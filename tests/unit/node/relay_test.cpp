@@ -254,3 +254,39 @@ TEST_CASE("peers relay a message to every linked peer but the one named") {
   CHECK(received[0].second == "onwards");
   for (auto& p : peers) p->stop();
 }
+
+TEST_CASE("a gossiped transaction goes on to every peer but the one it came from, once") {
+  RelayingNode relaying;
+  const auto transaction = relaying.four.chain.issue("relayed", 0);
+  const std::string text = node::gossip_text(transaction);
+  relaying.receive(relaying.peer_a, text);
+  REQUIRE(eventually([&] { return relaying.count(text) == 1; }));
+  relaying.receive(relaying.peer_b, text);  // the copy every other peer relays
+  const auto relayed =
+      relaying.relayed_through(relaying.four.vote(relaying.four.others[1], 1, 0, ledger::VoteType::prevote));
+  CHECK(count_in(relayed, text) == 1);
+  for (const auto& r : relayed) {
+    if (r.message == text) CHECK(r.except == relaying.peer_a);
+  }
+}
+
+TEST_CASE(
+    "a copy of a gossiped transaction already seen is dropped unread, even one refused the first time") {
+  RelayingNode relaying;
+  const auto early = relaying.four.chain.issue("too-early", 5);  // nonce 5 of a sender at 0: refused
+  const std::string text = node::gossip_text(early);
+  auto refused = [&] {
+    std::uint64_t total = 0;
+    for (const auto& [key, count] : relaying.node->refusal_counts())
+      total += key.first == "admission" ? count : 0;
+    return total;
+  };
+  relaying.receive(relaying.peer_a, text);
+  REQUIRE(eventually([&] { return refused() == 1; }));
+  relaying.receive(relaying.peer_b, text);
+  relaying.receive(relaying.peer_c, text);
+  relaying.relayed_through(relaying.four.vote(relaying.four.others[1], 1, 0, ledger::VoteType::prevote));
+  std::this_thread::sleep_for(50ms);  // the gossip admission thread would have refused a second copy by now
+  CHECK(refused() == 1);
+  CHECK(relaying.count(text) == 0);
+}
