@@ -451,6 +451,8 @@ Result<SubmitResult> submit_workload(const Workload& workload, const std::vector
         committed_at_time(shared.timeline, window_end) - committed_at_time(shared.timeline, window_begin);
     result.committed_per_s = static_cast<double>(committed_in_window) / result.window_s;
   }
+  result.committed_txs.resize(count);
+  for (std::size_t i = 0; i < count; ++i) result.committed_txs[i] = shared.state[i].load() == committed;
   if (options.offered_per_s > 0) {
     for (std::size_t i = 0; i < count; ++i) {
       const auto due = shared.scheduled(i);
@@ -464,6 +466,15 @@ Result<SubmitResult> submit_workload(const Workload& workload, const std::vector
     }
   }
   return result;
+}
+
+std::vector<Hash32> issued_bills(const Workload& workload, const SubmitResult& submitted) {
+  std::vector<Hash32> out;
+  for (std::size_t i = 0; i < workload.txs.size() && i < submitted.committed_txs.size(); ++i) {
+    if (submitted.committed_txs[i] && workload.txs[i].type == "bill.issue")
+      out.push_back(workload.bills[workload.txs[i].bill]);
+  }
+  return out;
 }
 
 ReadResult run_reads(const ReadOptions& options) {

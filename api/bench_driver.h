@@ -56,7 +56,11 @@ struct SubmitResult {
   // window (a transaction not committed by the end of the drain counts with the time it has waited).
   std::vector<double> latencies_ms;
   std::uint64_t not_committed = 0;
+  std::vector<bool> committed_txs;  // by index into the workload's transactions
 };
+
+// The bills of `workload` whose bill.issue committed in `submitted` (readable at the node now).
+std::vector<Hash32> issued_bills(const Workload& workload, const SubmitResult& submitted);
 
 Result<SubmitResult> submit_workload(const Workload& workload, const std::vector<BenchAccount>& accounts,
                                      const SubmitOptions& options);

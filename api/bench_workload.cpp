@@ -20,6 +20,7 @@ using json::Json;
 
 struct Planned {
   std::uint32_t sender = 0;
+  std::uint32_t bill = 0;
   std::string type;
   Json body;
   std::vector<std::uint32_t> after;
@@ -142,6 +143,7 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
         auto emit = [&](std::size_t sender, const char* type, Json body) {
           Planned tx;
           tx.sender = static_cast<std::uint32_t>(sender);
+          tx.bill = static_cast<std::uint32_t>(bill_index);
           tx.type = type;
           tx.body = std::move(body);
           for (std::uint32_t before : previous_step[bill_index])
@@ -236,6 +238,7 @@ Result<Workload> WorkloadGenerator::generate(std::size_t cohorts, std::size_t bi
     workload.txs[i].sender = planned[i].sender;
     workload.txs[i].nonce = next_nonce_[planned[i].sender]++;
     workload.txs[i].type = planned[i].type;
+    workload.txs[i].bill = planned[i].bill;
     workload.txs[i].after = std::move(planned[i].after);
   }
   std::atomic<std::size_t> next{0};

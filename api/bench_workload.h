@@ -53,6 +53,7 @@ struct SignedTx {
   std::string wire;                  // the signed transaction, canonical JSON
   std::vector<std::uint32_t> after;  // transactions (of other signers) that must be committed first
   std::string type;                  // "bill.issue", ...
+  std::uint32_t bill = 0;            // the bill it steps: an index into Workload::bills
 };
 
 struct Workload {

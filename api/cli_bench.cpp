@@ -590,11 +590,8 @@ Status BenchRun::measure_throughput_and_latency() {
                                         {"window_s", round_to(saturation->window_s, 2)}};
   if (saturation->workload_exhausted)
     figures_.notes.push_back("saturation: the workload ran out before --seconds; raise --workload-tx-per-s");
-  // Bills whose first steps committed, for the reads.
-  const std::size_t settled =
-      std::min(workload->bills.size(), static_cast<std::size_t>(static_cast<double>(saturation->committed) /
-                                                                WorkloadGenerator::transactions_per_bill));
-  read_bills_.assign(workload->bills.begin(), workload->bills.begin() + static_cast<std::ptrdiff_t>(settled));
+  // Bills whose issue committed, for the reads (every read of them answers 200).
+  read_bills_ = issued_bills(*workload, *saturation);
   workload = Workload{};
   ONEBILL_TRY(refresh_nonces());
 
@@ -640,13 +637,7 @@ Status BenchRun::measure_throughput_and_latency() {
   if (latency->refused > 0)
     figures_.notes.push_back("latency: " + std::to_string(latency->refused) +
                              " refused, first: " + latency->first_refusal);
-  if (read_bills_.empty()) {
-    const std::size_t latency_settled =
-        std::min(open_loop->bills.size(), static_cast<std::size_t>(static_cast<double>(latency->committed) /
-                                                                   WorkloadGenerator::transactions_per_bill));
-    read_bills_.assign(open_loop->bills.begin(),
-                       open_loop->bills.begin() + static_cast<std::ptrdiff_t>(latency_settled));
-  }
+  if (read_bills_.empty()) read_bills_ = issued_bills(*open_loop, *latency);
   open_loop = Workload{};
   return refresh_nonces();
 }

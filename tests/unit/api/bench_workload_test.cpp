@@ -2,8 +2,10 @@
 // block by block, by the ledger's own state machine, every transaction applies.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
+#include "api/bench_driver.h"
 #include "api/bench_workload.h"
 #include "crypto/hex.h"
 #include "crypto/json.h"
@@ -121,6 +123,35 @@ TEST_CASE("a bench transaction waits only for other signers' earlier transaction
     seen[tx.sender] = true;
     last_nonce[tx.sender] = tx.nonce;
   }
+}
+
+TEST_CASE("the bench reads only bills whose issue committed, each once") {
+  const auto accounts = make_accounts(small_counts());
+  WorkloadGenerator generator("onebill-bench-test", accounts, 5);
+  auto workload = generator.generate(2, 5, 1);
+  REQUIRE(workload.ok());
+  // Every transaction of a bill names it; its bill.issue carries the bill's id.
+  for (const auto& tx : workload->txs) {
+    REQUIRE(tx.bill < workload->bills.size());
+    if (tx.type == "bill.issue") {
+      auto parsed = ledger::parse_transaction(tx.wire, "onebill-bench-test");
+      REQUIRE(parsed.ok());
+      CHECK(parsed->body.at("id").get<std::string>() == hex::encode(workload->bills[tx.bill]));
+    }
+  }
+  // Committed: every transaction but the issues of bills 1 and 3 (committed out of order).
+  SubmitResult submitted;
+  submitted.committed_txs.assign(workload->txs.size(), true);
+  for (std::size_t i = 0; i < workload->txs.size(); ++i) {
+    const auto& tx = workload->txs[i];
+    if (tx.type == "bill.issue" && (tx.bill == 1 || tx.bill == 3)) submitted.committed_txs[i] = false;
+  }
+  const auto bills = issued_bills(*workload, submitted);
+  CHECK(bills.size() == workload->bills.size() - 2);
+  CHECK(std::find(bills.begin(), bills.end(), workload->bills[1]) == bills.end());
+  CHECK(std::find(bills.begin(), bills.end(), workload->bills[3]) == bills.end());
+  CHECK(std::find(bills.begin(), bills.end(), workload->bills[4]) != bills.end());
+  CHECK(issued_bills(*workload, SubmitResult{}).empty());
 }
 
 }  // namespace
