@@ -22,21 +22,53 @@ namespace onebill::node {
 namespace {
 
 // Thread priorities (Linux nice values are per thread). The consensus thread keeps the process's;
-// admission runs below it. Raising a thread's nice needs no privilege (lowering it again would), so a
-// thread is only ever moved down, once.
+// admission runs below it. Raising a thread's nice needs no privilege; lowering it again (back to where
+// it was) needs CAP_SYS_NICE or an RLIMIT_NICE that allows it. So an HTTP worker lowered for an admission
+// is raised back when it next reads (Node::read), where the process may: otherwise a worker that once
+// admitted would answer reads below the priority of everything else on the machine (the bench's own
+// client, LevelDB's compaction). Where it may not, the worker stays lowered.
 constexpr int admission_nice = 5;          // threads that admit submitted transactions
 constexpr int gossip_admission_nice = 10;  // the thread that admits peers' gossiped transactions
 
-void lower_this_thread_priority(int nice) {
-  thread_local int lowered_to = 0;
-  if (nice <= lowered_to) return;
-  lowered_to = nice;
-  errno = 0;
-  const int current = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-  if (errno != 0 || current >= nice) return;
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0)
-    spdlog::debug("cannot lower this thread's priority: {}", std::strerror(errno));
+struct LoweredPriority {
+  bool lowered = false;
+  int base = 0;  // the nice value before the first lowering
+  int to = 0;
+};
+thread_local LoweredPriority t_priority;
+std::atomic<bool> g_may_raise{true};  // false once raising a thread back was refused
+
+id_t this_thread_id() {
+  return static_cast<id_t>(::gettid());
 }
+
+void lower_this_thread_priority(int nice) {
+  if (t_priority.lowered && t_priority.to >= nice) return;
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, this_thread_id());
+  if (errno != 0 || current >= nice) return;
+  if (::setpriority(PRIO_PROCESS, this_thread_id(), nice) != 0) {
+    spdlog::debug("cannot lower this thread's priority: {}", std::strerror(errno));
+    return;
+  }
+  if (!t_priority.lowered) t_priority.base = current;
+  t_priority.lowered = true;
+  t_priority.to = nice;
+}
+
+}  // namespace
+
+void Node::restore_this_thread_priority() {
+  if (!t_priority.lowered || !g_may_raise.load(std::memory_order_relaxed)) return;
+  if (::setpriority(PRIO_PROCESS, this_thread_id(), t_priority.base) != 0) {
+    g_may_raise.store(false, std::memory_order_relaxed);
+    spdlog::debug("admission threads stay at lower priority: {}", std::strerror(errno));
+    return;
+  }
+  t_priority.lowered = false;
+}
+
+namespace {
 
 Problem storage_problem(std::string detail) {
   return local_fault("storage", std::move(detail));
@@ -532,6 +564,7 @@ std::shared_ptr<const ledger::Block> Node::recent_block(std::uint64_t height) co
 }
 
 Result<TxStatus> Node::tx_status(const Hash32& id) const {
+  restore_this_thread_priority();
   std::shared_lock lock(store_mutex_);
   ledger::Ledger ledger(*store_);
   auto location = ledger.tx_location(id);

@@ -134,6 +134,7 @@ class Node {
   // Runs `read(store, head)` on the committed state, consistent with one head.
   template <typename Read>
   auto read(Read&& read) const {
+    restore_this_thread_priority();  // a worker lowered by an admission reads at its former priority
     std::shared_lock lock(store_mutex_);
     return read(static_cast<const ledger::Store&>(*store_), head_);
   }
@@ -158,6 +159,9 @@ class Node {
   bool healthy() const { return !failed_.load(); }
 
   static std::uint64_t now_ms();
+  // Raises this thread back to the priority it had before an admission lowered it (where the process
+  // may raise priorities; otherwise nothing). Cheap when the thread was not lowered.
+  static void restore_this_thread_priority();
 
  private:
   Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis,

@@ -2,7 +2,11 @@
 // commit, one synced batch per block, no empty blocks, resuming at the stored head, replay.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <thread>
 
 #include "ledger/keys.h"
 #include "node/gossip.h"
@@ -139,6 +143,33 @@ TEST_CASE("a peer's copy of a transaction already committed is dropped without a
   REQUIRE(node->receive(node::test::key_of("peer").address(), node::gossip_text(*parsed)).ok());
   CHECK(node->refusal_counts().empty());  // a submission of it would be refused: nonce-used
   CHECK(node->mempool_size() == 0);
+}
+
+TEST_CASE("a worker lowered for an admission reads at its former priority again, where the process may") {
+  Chain chain;
+  auto node = open_memory_node(chain);
+  // A validator with peers: admission runs below the consensus thread.
+  node->attach_network([](const std::string&) {}, [](const Address&, const std::string&) {});
+  const auto tid = [] { return static_cast<id_t>(::gettid()); };
+  bool may_raise = false;  // whether this process may lower a thread's nice value again
+  std::thread([&] {
+    const int base = ::getpriority(PRIO_PROCESS, tid());
+    may_raise =
+        ::setpriority(PRIO_PROCESS, tid(), base + 1) == 0 && ::setpriority(PRIO_PROCESS, tid(), base) == 0;
+  }).join();
+  int base = 0, admitting = 0, reading = 0;
+  std::optional<Problem> refused;
+  std::thread worker([&] {
+    base = ::getpriority(PRIO_PROCESS, tid());
+    refused = node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0)).problem;
+    admitting = ::getpriority(PRIO_PROCESS, tid());
+    node->read([](const ledger::Store&, const ledger::Head&) { return 0; });
+    reading = ::getpriority(PRIO_PROCESS, tid());
+  });
+  worker.join();
+  CHECK(!refused);
+  CHECK(admitting >= std::max(base, 5));
+  CHECK(reading == (may_raise ? base : admitting));
 }
 
 TEST_CASE("a signature that does not recover the sender is refused with signer-mismatch") {
