@@ -959,6 +959,10 @@ std::string ApiServer::metrics_text() const {
          "Times a sender's pending transactions were applied again because a commit wrote what they read.");
   out += prometheus_sample("onebill_mempool_reapplications_total", "",
                            static_cast<double>(node_.mempool_reapplications()));
+  family("onebill_gossip_copies_dropped_total", "counter",
+         "Peers' copies of transactions already pending here, dropped before parsing.");
+  out += prometheus_sample("onebill_gossip_copies_dropped_total", "",
+                           static_cast<double>(node_.gossip_copies_dropped()));
 
   family("onebill_transactions_refused_total", "counter",
          "Transactions refused since the node started, by stage (admission, execution) and rule.");

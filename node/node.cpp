@@ -12,8 +12,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "crypto/hash.h"
 #include "crypto/hex.h"
 #include "crypto/limits.h"
+#include "crypto/random.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "node/gossip.h"
@@ -31,9 +33,9 @@ constexpr int admission_nice = 5;          // threads that admit submitted trans
 constexpr int gossip_admission_nice = 10;  // the thread that admits peers' gossiped transactions
 
 struct LoweredPriority {
-  bool lowered = false;
-  int base = 0;  // the nice value before the first lowering
-  int to = 0;
+  bool lowered = false;  // by lower_this_thread_priority, from `base`
+  int base = 0;
+  int at_least = -100;  // this thread's nice value is known to be at least this (no system call needed)
 };
 thread_local LoweredPriority t_priority;
 std::atomic<bool> g_may_raise{true};  // false once raising a thread back was refused
@@ -43,17 +45,18 @@ id_t this_thread_id() {
 }
 
 void lower_this_thread_priority(int nice) {
-  if (t_priority.lowered && t_priority.to >= nice) return;
+  if (t_priority.at_least >= nice) return;
   errno = 0;
   const int current = ::getpriority(PRIO_PROCESS, this_thread_id());
-  if (errno != 0 || current >= nice) return;
+  if (errno != 0) return;
+  t_priority.at_least = std::max(current, nice);  // also when lowering fails: tried once, not per call
+  if (current >= nice) return;
   if (::setpriority(PRIO_PROCESS, this_thread_id(), nice) != 0) {
     spdlog::debug("cannot lower this thread's priority: {}", std::strerror(errno));
     return;
   }
   if (!t_priority.lowered) t_priority.base = current;
   t_priority.lowered = true;
-  t_priority.to = nice;
 }
 
 }  // namespace
@@ -66,6 +69,7 @@ void Node::restore_this_thread_priority() {
     return;
   }
   t_priority.lowered = false;
+  t_priority.at_least = t_priority.base;
 }
 
 namespace {
@@ -235,7 +239,9 @@ Node::Node(std::unique_ptr<ledger::Store> store, ledger::Genesis genesis,
       options_(options),
       mempool_(options.mempool),
       head_(head),
-      app_(std::make_unique<EngineApp>(*this)) {}
+      app_(std::make_unique<EngineApp>(*this)) {
+  random_bytes(gossip_salt_);
+}
 
 Node::~Node() {
   stop();
@@ -253,13 +259,17 @@ void Node::attach_network(std::function<void(const std::string&)> broadcast,
 }
 
 Status Node::receive(const Address& from, std::string_view text) {
-  // Every peer relays what it admits, so a transaction arrives once from each: the copies after the
-  // first cost a hash of their text, not a parse (the text is canonical, the same from every peer).
-  std::optional<std::size_t> fingerprint;
+  // Every peer relays what it admits, so a transaction arrives once from each: the copies of one
+  // admitted here cost a hash of their text, not a parse (the text is canonical, the same from every
+  // peer).
+  std::uint64_t fingerprint = 0;
   if (text.starts_with(R"({"tx":)")) {
-    fingerprint = std::hash<std::string_view>{}(text);
+    fingerprint = gossip_fingerprint(text);
     std::lock_guard lock(gossip_mutex_);
-    if (gossip_seen_.contains(*fingerprint)) return {};
+    if (gossip_seen_.contains(fingerprint)) {
+      gossip_copies_dropped_.fetch_add(1, std::memory_order_relaxed);
+      return {};
+    }
   }
   auto message = parse_gossip(text);
   ONEBILL_TRY(message);
@@ -270,15 +280,15 @@ Status Node::receive(const Address& from, std::string_view text) {
     if (!parsed) return parsed.problem();
     {
       std::lock_guard lock(gossip_mutex_);
-      if (fingerprint) note_gossip_seen_locked(*fingerprint);
       if (gossip_thread_.joinable()) {
         if (gossip_backlog_.size() < max_gossip_backlog)
-          gossip_backlog_.emplace_back(from, std::move(*parsed));
+          gossip_backlog_.push_back(GossipArrival{from, std::move(*parsed), fingerprint});
         gossip_wake_.notify_one();
         return {};
       }
     }
-    admit(std::move(parsed), &from);  // no admission thread (tests driving the node by hand): at once
+    admit_gossiped(
+        GossipArrival{from, std::move(*parsed), fingerprint});  // no admission thread (tests): at once
     return {};
   }
   if (auto* request = std::get_if<GossipGetBlocks>(&*message)) {
@@ -410,7 +420,23 @@ Status Node::apply_synced_locked(const Address& from, const GossipBlock& synced,
   return {};
 }
 
-void Node::note_gossip_seen_locked(std::size_t fingerprint) {
+std::uint64_t Node::gossip_fingerprint(std::string_view text) const {
+  const Hash32 digest = Keccak256().update(ByteView(gossip_salt_)).update(text).finish();
+  std::uint64_t out = 0;
+  std::memcpy(&out, digest.data(), sizeof out);
+  return out;
+}
+
+void Node::admit_gossiped(GossipArrival arrival) {
+  const SubmitOutcome outcome = admit(std::move(arrival.transaction), &arrival.from);
+  // Only a transaction pending here makes later copies useless: one refused for a passing reason
+  // (mempool full, a nonce gap) is judged again when another peer sends it.
+  if (outcome.problem || !outcome.id) return;
+  std::lock_guard lock(gossip_mutex_);
+  note_gossip_seen_locked(arrival.fingerprint);
+}
+
+void Node::note_gossip_seen_locked(std::uint64_t fingerprint) {
   if (!gossip_seen_.insert(fingerprint).second) return;
   gossip_seen_order_.push_back(fingerprint);
   if (gossip_seen_order_.size() > max_gossip_seen) {
@@ -426,10 +452,10 @@ void Node::run_gossip_admission() {
   for (;;) {
     gossip_wake_.wait(lock, [&] { return gossip_stopping_ || !gossip_backlog_.empty(); });
     if (gossip_stopping_) return;
-    auto [from, transaction] = std::move(gossip_backlog_.front());
+    GossipArrival arrival = std::move(gossip_backlog_.front());
     gossip_backlog_.pop_front();
     lock.unlock();
-    admit(std::move(transaction), &from);
+    admit_gossiped(std::move(arrival));
     lock.lock();
   }
 }
@@ -532,7 +558,7 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed, const Address* rel
     } else {
       {
         std::lock_guard lock(gossip_mutex_);  // peers relay it back: no parse of that copy
-        note_gossip_seen_locked(std::hash<std::string_view>{}(text));
+        note_gossip_seen_locked(gossip_fingerprint(text));
       }
       broadcast_(text);
     }

@@ -11,6 +11,7 @@
 // pending. Lock order: the store mutex, then the mempool's own.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -148,6 +149,10 @@ class Node {
   std::size_t mempool_size() const { return mempool_.size(); }
   // For /metrics: how often a sender's pending queue was applied again after a commit changed its reads.
   std::uint64_t mempool_reapplications() const { return mempool_.reapplications(); }
+  // For /metrics: peers' copies of transactions pending here, dropped before parsing.
+  std::uint64_t gossip_copies_dropped() const {
+    return gossip_copies_dropped_.load(std::memory_order_relaxed);
+  }
   // For /metrics: transactions committed since this process started; refusals by (stage, rule).
   std::uint64_t committed_transactions() const { return committed_transactions_.load(); }
   std::map<std::pair<std::string, std::string>, std::uint64_t> refusal_counts() const {
@@ -209,14 +214,25 @@ class Node {
   static constexpr std::size_t max_gossip_backlog = 4096;
   std::mutex gossip_mutex_;
   std::condition_variable gossip_wake_;
-  std::deque<std::pair<Address, ledger::Transaction>> gossip_backlog_;  // guarded by gossip_mutex_ (from, tx)
-  // Fingerprints (std::hash) of the last gossiped transaction texts parsed, so a copy from another peer
-  // is dropped before parsing. A collision drops a transaction's gossip, which is lossy anyway: its
-  // sender still holds it and a proposal carrying it is verified in full.
+  struct GossipArrival {
+    Address from;
+    ledger::Transaction transaction;
+    std::uint64_t fingerprint = 0;  // of its gossip text
+  };
+  std::deque<GossipArrival> gossip_backlog_;  // guarded by gossip_mutex_
+  // Admits a peer's transaction; once it is pending here, later copies of its text are dropped unread.
+  void admit_gossiped(GossipArrival arrival);
+  // Fingerprints of the last gossip texts of transactions pending here (admitted from a peer or
+  // broadcast by this node), so a copy from another peer is dropped before parsing: 64 bits of
+  // keccak256(salt ‖ text), the salt random per process, so a peer cannot make a text collide with
+  // another's. A collision would only drop gossip, which is lossy anyway.
   static constexpr std::size_t max_gossip_seen = 65'536;
-  std::unordered_set<std::size_t> gossip_seen_;  // guarded by gossip_mutex_
-  std::deque<std::size_t> gossip_seen_order_;    // guarded by gossip_mutex_, oldest first
-  void note_gossip_seen_locked(std::size_t fingerprint);
+  std::array<std::uint8_t, 16> gossip_salt_{};
+  std::uint64_t gossip_fingerprint(std::string_view text) const;
+  std::unordered_set<std::uint64_t> gossip_seen_;  // guarded by gossip_mutex_
+  std::deque<std::uint64_t> gossip_seen_order_;    // guarded by gossip_mutex_, oldest first
+  std::atomic<std::uint64_t> gossip_copies_dropped_{0};
+  void note_gossip_seen_locked(std::uint64_t fingerprint);
   bool gossip_stopping_ = false;  // guarded by gossip_mutex_
   std::thread gossip_thread_;
   void run_gossip_admission();

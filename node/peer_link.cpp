@@ -78,6 +78,7 @@ Status read_exact(int fd, PeerLink::Received& received, std::uint8_t* out, std::
       std::memcpy(out + done, received.bytes.data() + received.begin, n);
       received.begin += n;
       done += n;
+      if (first_byte_may_time_out) deadline = std::max(deadline, Clock::now() + frame_deadline);
       continue;
     }
     received.begin = received.end = 0;
@@ -344,7 +345,14 @@ Status PeerLink::send(const std::vector<std::string>& messages, std::chrono::mil
   }
   std::string frames;
   frames.reserve(size);
-  for (const auto& message : messages) ONEBILL_TRY(append_frame(frames, *keys_, message));
+  const std::uint64_t first_counter = keys_->send_counter;
+  for (const auto& message : messages) {
+    const Status appended = append_frame(frames, *keys_, message);
+    if (!appended) {
+      keys_->send_counter = first_counter;  // nothing was written: the next frame takes the same counter
+      return appended;
+    }
+  }
   return write_all(fd_, reinterpret_cast<const std::uint8_t*>(frames.data()), frames.size(),
                    Clock::now() + timeout);
 }

@@ -356,8 +356,9 @@ void Peers::run_reader(std::shared_ptr<Link> link) {
 
 void Peers::run_writer(std::shared_ptr<Link> link) {
   // What queued while the last write was under way leaves together: one system call for many small
-  // messages (a flood of gossiped transactions), at most max_write_bytes at a time.
-  constexpr std::size_t max_write_bytes = 1u << 20;
+  // messages (a flood of gossiped transactions), at most max_write_bytes at a time (or one message
+  // larger than that), so one write's send_timeout covers about what one large message's did.
+  constexpr std::size_t max_write_bytes = 256u << 10;
   std::vector<std::string> messages;
   for (;;) {
     messages.clear();

@@ -270,10 +270,26 @@ TEST_CASE("a gossiped transaction goes on to every peer but the one it came from
   }
 }
 
-TEST_CASE(
-    "a copy of a gossiped transaction already seen is dropped unread, even one refused the first time") {
+TEST_CASE("a peer's copy of a transaction pending here is dropped unread") {
   RelayingNode relaying;
-  const auto early = relaying.four.chain.issue("too-early", 5);  // nonce 5 of a sender at 0: refused
+  const auto transaction = relaying.four.chain.issue("copied", 0);
+  const std::string text = node::gossip_text(transaction);
+  relaying.receive(relaying.peer_a, text);
+  REQUIRE(eventually([&] { return relaying.node->mempool_size() == 1; }));
+  // The fingerprint is noted once admission returns: copies sent until then are parsed and found pending.
+  REQUIRE(eventually([&] {
+    relaying.receive(relaying.peer_b, text);
+    return relaying.node->gossip_copies_dropped() >= 1;
+  }));
+  const std::uint64_t dropped = relaying.node->gossip_copies_dropped();
+  relaying.receive(relaying.peer_c, text);
+  CHECK(relaying.node->gossip_copies_dropped() == dropped + 1);  // at once, on the receiving thread
+  CHECK(relaying.node->mempool_size() == 1);
+}
+
+TEST_CASE("a peer's copy of a transaction refused on arrival is judged again") {
+  RelayingNode relaying;
+  const auto early = relaying.four.chain.issue("too-early", 5);  // nonce 5 of a sender at 0: refused for now
   const std::string text = node::gossip_text(early);
   auto refused = [&] {
     std::uint64_t total = 0;
@@ -284,9 +300,7 @@ TEST_CASE(
   relaying.receive(relaying.peer_a, text);
   REQUIRE(eventually([&] { return refused() == 1; }));
   relaying.receive(relaying.peer_b, text);
-  relaying.receive(relaying.peer_c, text);
-  relaying.relayed_through(relaying.four.vote(relaying.four.others[1], 1, 0, ledger::VoteType::prevote));
-  std::this_thread::sleep_for(50ms);  // the gossip admission thread would have refused a second copy by now
-  CHECK(refused() == 1);
-  CHECK(relaying.count(text) == 0);
+  CHECK(eventually([&] { return refused() == 2; }));
+  CHECK(relaying.node->gossip_copies_dropped() == 0);
+  CHECK(relaying.count(text) == 0);  // a refused transaction is not relayed
 }
