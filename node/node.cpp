@@ -549,18 +549,13 @@ SubmitOutcome Node::admit(Result<ledger::Transaction> parsed, const Address* rel
     }
     outcome.already_pending = *admitted == Admission::already_pending;
   }
-  if (broadcast_ && !outcome.already_pending && (!linked_ || linked_())) {
+  if (!outcome.already_pending && peers_linked()) {
     // A peer's transaction goes on to the others (peers that cannot reach each other directly still
     // see it), not back to the peer it came from.
-    const std::string text = gossip_text(transaction);
     if (relayed_from != nullptr && relay_) {
-      relay_(*relayed_from, text);
+      relay_(*relayed_from, gossip_text(transaction));
     } else {
-      {
-        std::lock_guard lock(gossip_mutex_);  // peers relay it back: no parse of that copy
-        note_gossip_seen_locked(gossip_fingerprint(text));
-      }
-      broadcast_(text);
+      broadcast_(gossip_text(transaction));
     }
   }
   wake_for_candidates();
@@ -725,7 +720,7 @@ Status Node::carry_out_locked(std::vector<consensus::Action> actions, std::uint6
     } else if (auto* broadcast = std::get_if<consensus::Broadcast>(&action)) {
       // The engine counts its own messages itself; peers get them by gossip.
       // With no peer linked now, nothing is written: the rebroadcast re-sends own messages later.
-      if (broadcast_ && (!linked_ || linked_())) {
+      if (peers_linked()) {
         std::visit([&](const auto& message) { held.push_back(gossip_text(message)); }, broadcast->message);
       }
     } else if (auto* schedule = std::get_if<consensus::Schedule>(&action)) {

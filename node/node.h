@@ -160,6 +160,9 @@ class Node {
   }
   bool is_validator() const { return identity_.has_value(); }
   bool is_networked() const { return static_cast<bool>(broadcast_); }
+  // Networked and, as far as `linked()` (attach_network) tells, some peer is linked now: a message
+  // written for broadcast would reach someone.
+  bool peers_linked() const { return broadcast_ && (!linked_ || linked_()); }
   // False after a local fault stopped block production.
   bool healthy() const { return !failed_.load(); }
 
@@ -222,8 +225,8 @@ class Node {
   std::deque<GossipArrival> gossip_backlog_;  // guarded by gossip_mutex_
   // Admits a peer's transaction; once it is pending here, later copies of its text are dropped unread.
   void admit_gossiped(GossipArrival arrival);
-  // Fingerprints of the last gossip texts of transactions pending here (admitted from a peer or
-  // broadcast by this node), so a copy from another peer is dropped before parsing: 64 bits of
+  // Fingerprints of the last gossip texts of transactions admitted here from a peer, so a copy from
+  // another peer is dropped before parsing: 64 bits of
   // keccak256(salt ‖ text), the salt random per process, so a peer cannot make a text collide with
   // another's. A collision would only drop gossip, which is lossy anyway.
   static constexpr std::size_t max_gossip_seen = 65'536;

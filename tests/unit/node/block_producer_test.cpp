@@ -49,6 +49,14 @@ class SharedStore final : public ledger::Store {
   ledger::MemoryStore& target_;
 };
 
+// Submits the carrier's first bill.issue to `node` and commits it in block 1; returns its wire object.
+json::Json commit_first_issue(const Chain& chain, Node& node) {
+  auto wire = chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0);
+  REQUIRE(!node.submit(wire).problem);
+  REQUIRE(node.produce_block(block_time_ms).ok());
+  return wire;
+}
+
 struct TempDir {
   fs::path path = fs::temp_directory_path() / ("onebill-node-test-" + std::to_string(::getpid()));
   TempDir() { fs::remove_all(path); }
@@ -118,9 +126,7 @@ TEST_CASE("a committed transaction reports its height, index and block hash") {
 TEST_CASE("a replayed transaction is refused with nonce-used and changes nothing") {
   Chain chain;
   auto node = open_memory_node(chain);
-  const auto wire = chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0);
-  REQUIRE(!node->submit(wire).problem);
-  REQUIRE(node->produce_block(block_time_ms).ok());
+  const auto wire = commit_first_issue(chain, *node);
   const auto replay = node->submit(wire);
   REQUIRE(replay.problem.has_value());
   CHECK(replay.problem->rule == "nonce-used");
@@ -133,9 +139,7 @@ TEST_CASE("a replayed transaction is refused with nonce-used and changes nothing
 TEST_CASE("a peer's copy of a transaction already committed is dropped without a refusal or a recovery") {
   Chain chain;
   auto node = open_memory_node(chain);
-  const auto wire = chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0);
-  REQUIRE(!node->submit(wire).problem);
-  REQUIRE(node->produce_block(block_time_ms).ok());
+  const auto wire = commit_first_issue(chain, *node);
   // Linked after the commit, as a peer whose gossip arrives after the block that holds the transaction.
   node->attach_network([](const std::string&) {}, [](const Address&, const std::string&) {});
   auto parsed = ledger::parse_transaction(wire, chain.genesis.chain);
