@@ -508,8 +508,7 @@ void ApiServer::add_transaction_routes() {
     }
     Json results = Json::array();
     std::size_t accepted = 0;
-    for (const auto& element : *batch) {
-      const node::SubmitOutcome outcome = node.submit(element);
+    for (const node::SubmitOutcome& outcome : node.submit_all(*batch)) {
       Json result = Json::object();
       if (outcome.id) result["id"] = hex::encode(*outcome.id);
       if (outcome.problem) {

@@ -108,6 +108,24 @@ Mempool::~Mempool() = default;
 Result<Admission> Mempool::admit(const ledger::Transaction& transaction, const ledger::Store& committed,
                                  const ledger::BlockContext& next_block) {
   std::lock_guard lock(mutex_);
+  return admit_locked(transaction, committed, next_block);
+}
+
+std::vector<Result<Admission>> Mempool::admit_all(std::span<const ledger::Transaction* const> transactions,
+                                                  const ledger::Store& committed,
+                                                  const ledger::BlockContext& next_block) {
+  std::vector<Result<Admission>> out;
+  out.reserve(transactions.size());
+  std::lock_guard lock(mutex_);
+  for (const ledger::Transaction* transaction : transactions) {
+    out.push_back(admit_locked(*transaction, committed, next_block));
+  }
+  return out;
+}
+
+Result<Admission> Mempool::admit_locked(const ledger::Transaction& transaction,
+                                        const ledger::Store& committed,
+                                        const ledger::BlockContext& next_block) {
   if (by_id_.contains(transaction.id)) return Admission::already_pending;
   auto refuse = [&](Problem problem) -> Result<Admission> {
     log_locked(Refusal{transaction.id, "admission", problem, transaction.from});
@@ -158,13 +176,15 @@ Result<Admission> Mempool::admit(const ledger::Transaction& transaction, const l
   const std::uint64_t arrival = next_arrival_++;
   senders_[transaction.from].emplace(transaction.nonce, Entry{transaction, arrival});
   by_id_.emplace(transaction.id, std::make_pair(transaction.from, transaction.nonce));
+  size_.store(by_id_.size(), std::memory_order_relaxed);
   by_arrival_.emplace(arrival, transaction.id);
   ONEBILL_ASSERT(by_id_.size() == by_arrival_.size());
   return Admission::admitted;
 }
 
 std::vector<ledger::Transaction> Mempool::candidates(std::size_t max) const {
-  std::lock_guard lock(mutex_);
+  auto urgent = mutex_.urgent();  // the consensus thread
+  std::lock_guard lock(urgent);
   std::vector<ledger::Transaction> out;
   out.reserve(std::min(max, by_arrival_.size()));
   for (const auto& [arrival, id] : by_arrival_) {
@@ -176,7 +196,8 @@ std::vector<ledger::Transaction> Mempool::candidates(std::size_t max) const {
 }
 
 void Mempool::remove_committed(const std::vector<Hash32>& committed_ids) {
-  std::lock_guard lock(mutex_);
+  auto urgent = mutex_.urgent();  // the consensus thread
+  std::lock_guard lock(urgent);
   ++generation_;  // the committed store changed: every pending state waits for the re-check
   for (const Hash32& id : committed_ids) {
     const auto found = by_id_.find(id);
@@ -239,7 +260,8 @@ std::vector<Refusal> Mempool::recheck_locked(const ledger::Store& committed,
 
 std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
                                       const ledger::WriteSet* written) {
-  std::lock_guard lock(mutex_);
+  auto urgent = mutex_.urgent();  // the consensus thread
+  std::lock_guard lock(urgent);
   return recheck_locked(committed, next_block, [&](const Address&, const PendingState& state) {
     // Without the writers of the block, a state built on the old committed state holds only when the
     // commit wrote nothing it read (its own nonce key included).
@@ -250,7 +272,8 @@ std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledg
 
 std::vector<Refusal> Mempool::recheck(const ledger::Store& committed, const ledger::BlockContext& next_block,
                                       const ledger::ExecutedBlock& block) {
-  std::lock_guard lock(mutex_);
+  auto urgent = mutex_.urgent();  // the consensus thread
+  std::lock_guard lock(urgent);
   return recheck_locked(committed, next_block, [&](const Address& sender, PendingState& state) {
     if (state.committed != &committed || state.reads.context_dependent) return false;
     // Rebuilt since the commit (an admission in between): it was applied on the new committed state.
@@ -311,7 +334,8 @@ std::uint64_t Mempool::reapplications() const {
 }
 
 std::vector<Refusal> Mempool::evict(const Hash32& id, const Problem& problem) {
-  std::lock_guard lock(mutex_);
+  auto urgent = mutex_.urgent();  // the consensus thread
+  std::lock_guard lock(urgent);
   const auto found = by_id_.find(id);
   if (found == by_id_.end()) return {};
   const auto [sender, nonce] = found->second;
@@ -348,6 +372,7 @@ void Mempool::remove_locked(const Address& sender, std::uint64_t nonce) {
   ONEBILL_ASSERT(entry != queue->second.end());
   by_arrival_.erase(entry->second.arrival);
   by_id_.erase(entry->second.transaction.id);
+  size_.store(by_id_.size(), std::memory_order_relaxed);
   queue->second.erase(entry);
   if (queue->second.empty()) {
     senders_.erase(queue);
@@ -373,7 +398,22 @@ bool Mempool::contains(const Hash32& id) const {
 }
 
 bool Mempool::holds_verified(const Hash32& id, const Signature& sig) const {
+  auto urgent = mutex_.urgent();  // the consensus thread, executing a peer's proposal
+  std::lock_guard lock(urgent);
+  return holds_verified_locked(id, sig);
+}
+
+std::vector<bool> Mempool::hold_verified(std::span<const ledger::Transaction* const> transactions) const {
+  std::vector<bool> out;
+  out.reserve(transactions.size());
   std::lock_guard lock(mutex_);
+  for (const ledger::Transaction* transaction : transactions) {
+    out.push_back(holds_verified_locked(transaction->id, transaction->sig));
+  }
+  return out;
+}
+
+bool Mempool::holds_verified_locked(const Hash32& id, const Signature& sig) const {
   const auto found = by_id_.find(id);
   if (found == by_id_.end()) return false;
   const Entry& entry = senders_.at(found->second.first).at(found->second.second);
@@ -381,8 +421,7 @@ bool Mempool::holds_verified(const Hash32& id, const Signature& sig) const {
 }
 
 std::size_t Mempool::size() const {
-  std::lock_guard lock(mutex_);
-  return by_id_.size();
+  return size_.load(std::memory_order_relaxed);
 }
 
 std::optional<std::uint64_t> Mempool::next_pending_nonce(const Address& sender) const {

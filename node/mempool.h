@@ -11,14 +11,15 @@
 // both take the same nonce.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "ledger/execution.h"
 #include "ledger/store.h"
 #include "ledger/transaction.h"
+#include "node/rw_lock.h"
 
 namespace onebill::node {
 
@@ -60,6 +62,11 @@ class Mempool {
   // already pending answers already_pending. A refusal is returned and also logged (stage "admission").
   Result<Admission> admit(const ledger::Transaction& transaction, const ledger::Store& committed,
                           const ledger::BlockContext& next_block);
+  // Admits each transaction in order, as admit() would one after the other, under one hold of the
+  // pool's lock (a batch: its workers would otherwise queue for the lock once per transaction).
+  std::vector<Result<Admission>> admit_all(std::span<const ledger::Transaction* const> transactions,
+                                           const ledger::Store& committed,
+                                           const ledger::BlockContext& next_block);
 
   // Up to `max` transactions in proposal order: arrival order, which keeps each sender's nonce order.
   std::vector<ledger::Transaction> candidates(std::size_t max) const;
@@ -95,7 +102,10 @@ class Mempool {
   bool contains(const Hash32& id) const;
   // True when the transaction `id` is pending with exactly this signature: its signer was recovered on
   // admission (the id covers the signing text, `from` included), so a block holding it need not again.
+  // (Takes the lock as the consensus thread: urgent.)
   bool holds_verified(const Hash32& id, const Signature& sig) const;
+  // holds_verified of each transaction, under one hold of the lock (as an admission: ordinary).
+  std::vector<bool> hold_verified(std::span<const ledger::Transaction* const> transactions) const;
   std::size_t size() const;
   bool empty() const { return size() == 0; }
   // The nonce after this sender's last pending transaction; nullopt when it has none pending.
@@ -128,6 +138,9 @@ class Mempool {
     bool context_dependent = false;  // expires_ms, governance, or a read outside the state keys
   };
   class RecordingStore;
+  Result<Admission> admit_locked(const ledger::Transaction& transaction, const ledger::Store& committed,
+                                 const ledger::BlockContext& next_block);
+  bool holds_verified_locked(const Hash32& id, const Signature& sig) const;
   // A sender's pending state: its queue applied in nonce order on the committed state, and what that
   // read. Admission applies a new transaction on it instead of re-applying the whole queue. Valid while
   // `generation` is the pool's: set when built or when a re-check found the last commit wrote nothing
@@ -155,7 +168,10 @@ class Mempool {
   void log_locked(Refusal refusal);
 
   MempoolOptions options_;
-  mutable std::mutex mutex_;
+  // Ordinary for admission and reads, urgent for the consensus thread (candidates, removal, re-check,
+  // eviction), which at saturation would otherwise queue behind workers admitting batches.
+  mutable PriorityMutex mutex_;
+  std::atomic<std::size_t> size_{0};  // by_id_.size(), read without the lock
   std::map<Address, SenderQueue> senders_;
   std::map<Address, std::unique_ptr<PendingState>> pending_;  // at most one per sender in senders_
   std::uint64_t generation_ = 0;                              // bumped by every remove_committed

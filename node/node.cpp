@@ -287,8 +287,9 @@ Status Node::receive(const Address& from, std::string_view text) {
         return {};
       }
     }
-    admit_gossiped(
-        GossipArrival{from, std::move(*parsed), fingerprint});  // no admission thread (tests): at once
+    std::vector<GossipArrival> now;  // no admission thread (tests): at once
+    now.push_back(GossipArrival{from, std::move(*parsed), fingerprint});
+    admit_gossiped(std::move(now));
     return {};
   }
   if (auto* request = std::get_if<GossipGetBlocks>(&*message)) {
@@ -427,13 +428,24 @@ std::uint64_t Node::gossip_fingerprint(std::string_view text) const {
   return out;
 }
 
-void Node::admit_gossiped(GossipArrival arrival) {
-  const SubmitOutcome outcome = admit(std::move(arrival.transaction), &arrival.from);
-  // Only a transaction pending here makes later copies useless: one refused for a passing reason
-  // (mempool full, a nonce gap) is judged again when another peer sends it.
-  if (outcome.problem || !outcome.id) return;
-  std::lock_guard lock(gossip_mutex_);
-  note_gossip_seen_locked(arrival.fingerprint);
+void Node::admit_gossiped(std::vector<GossipArrival> arrivals) {
+  // Consecutive arrivals from one peer are admitted together (the pool's lock once for them).
+  for (std::size_t start = 0; start < arrivals.size();) {
+    std::size_t end = start + 1;
+    while (end < arrivals.size() && arrivals[end].from == arrivals[start].from) ++end;
+    std::vector<Result<ledger::Transaction>> parsed;
+    parsed.reserve(end - start);
+    for (std::size_t i = start; i < end; ++i) parsed.push_back(std::move(arrivals[i].transaction));
+    const auto outcomes = admit_all(std::move(parsed), &arrivals[start].from);
+    // Only a transaction pending here makes later copies useless: one refused for a passing reason
+    // (mempool full, a nonce gap) is judged again when another peer sends it.
+    std::lock_guard lock(gossip_mutex_);
+    for (std::size_t i = start; i < end; ++i) {
+      const SubmitOutcome& outcome = outcomes[i - start];
+      if (!outcome.problem && outcome.id) note_gossip_seen_locked(arrivals[i].fingerprint);
+    }
+    start = end;
+  }
 }
 
 void Node::note_gossip_seen_locked(std::uint64_t fingerprint) {
@@ -452,10 +464,13 @@ void Node::run_gossip_admission() {
   for (;;) {
     gossip_wake_.wait(lock, [&] { return gossip_stopping_ || !gossip_backlog_.empty(); });
     if (gossip_stopping_) return;
-    GossipArrival arrival = std::move(gossip_backlog_.front());
-    gossip_backlog_.pop_front();
+    std::vector<GossipArrival> arrivals;
+    while (!gossip_backlog_.empty() && arrivals.size() < max_gossip_admission_batch) {
+      arrivals.push_back(std::move(gossip_backlog_.front()));
+      gossip_backlog_.pop_front();
+    }
     lock.unlock();
-    admit_gossiped(std::move(arrival));
+    admit_gossiped(std::move(arrivals));
     lock.lock();
   }
 }
@@ -509,57 +524,100 @@ SubmitOutcome Node::submit(const json::Json& wire_object) {
   return admit(ledger::parse_transaction(wire_object, genesis_.chain));
 }
 
+std::vector<SubmitOutcome> Node::submit_all(const json::Json& wire_array) {
+  std::vector<Result<ledger::Transaction>> parsed;
+  parsed.reserve(wire_array.size());
+  for (const auto& element : wire_array) parsed.push_back(ledger::parse_transaction(element, genesis_.chain));
+  return admit_all(std::move(parsed));
+}
+
 SubmitOutcome Node::admit(Result<ledger::Transaction> parsed, const Address* relayed_from) {
-  SubmitOutcome outcome;
-  if (!parsed) {
-    outcome.problem = parsed.problem();
-    return outcome;
+  std::vector<Result<ledger::Transaction>> one;
+  one.push_back(std::move(parsed));
+  return std::move(admit_all(std::move(one), relayed_from).front());
+}
+
+std::vector<SubmitOutcome> Node::admit_all(std::vector<Result<ledger::Transaction>> parsed,
+                                           const Address* relayed_from) {
+  std::vector<SubmitOutcome> outcomes(parsed.size());
+  // The transactions still to judge, by index into `parsed`; each step below keeps those it did not
+  // settle, and the pool's and the store's locks are taken once per step for all of them.
+  std::vector<std::size_t> open;
+  open.reserve(parsed.size());
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    if (!parsed[i]) {
+      outcomes[i].problem = parsed[i].problem();
+      continue;
+    }
+    outcomes[i].id = parsed[i]->id;
+    open.push_back(i);
   }
-  const ledger::Transaction& transaction = *parsed;
-  outcome.id = transaction.id;
+  auto transactions_of = [&] {
+    std::vector<const ledger::Transaction*> out;
+    out.reserve(open.size());
+    for (const std::size_t i : open) out.push_back(&*parsed[i]);
+    return out;
+  };
   // A transaction already pending with this signature (gossip brings each one from several peers)
   // needs no second recovery (DESIGN §5: recovered once).
-  if (mempool_.holds_verified(transaction.id, transaction.sig)) {
-    outcome.already_pending = true;
-    return outcome;
+  {
+    const std::vector<bool> held = mempool_.hold_verified(transactions_of());
+    std::size_t at = 0;
+    std::erase_if(open, [&](std::size_t i) {
+      outcomes[i].already_pending = held[at++];
+      return outcomes[i].already_pending;
+    });
   }
   // A peer's transaction that a committed block already holds (the proposal came before its gossip was
   // admitted) needs no recovery: its nonce is spent. Dropped quietly, as a copy already seen.
-  if (relayed_from != nullptr) {
+  if (relayed_from != nullptr && !open.empty()) {
     std::shared_lock lock(store_mutex_);
-    const auto next = ledger::Ledger(*store_).next_nonce(transaction.from);
-    if (next.ok() && transaction.nonce < *next) return outcome;
+    const ledger::Ledger ledger(*store_);
+    std::erase_if(open, [&](std::size_t i) {
+      const auto next = ledger.next_nonce(parsed[i]->from);
+      return next.ok() && parsed[i]->nonce < *next;
+    });
   }
+  if (open.empty()) return outcomes;
+  if (relayed_from == nullptr) wait_for_pool_room();
   // Admission yields to consensus on a validator with peers: its threads run below the consensus
   // thread's priority, so a flood of submissions cannot delay proposals and votes (issue 9).
   if (identity_ && broadcast_) lower_this_thread_priority(admission_nice);
-  // The one signature recovery of this transaction, on the caller's (worker) thread.
-  const Status signer = ledger::verify_signer(transaction);
-  if (!signer) {
-    mempool_.log_refusal(Refusal{transaction.id, "admission", signer.problem(), transaction.from});
-    outcome.problem = signer.problem();
-    return outcome;
-  }
+  // The one signature recovery of each transaction, on the caller's (worker) thread.
+  std::erase_if(open, [&](std::size_t i) {
+    const Status signer = ledger::verify_signer(*parsed[i]);
+    if (signer) return false;
+    mempool_.log_refusal(Refusal{parsed[i]->id, "admission", signer.problem(), parsed[i]->from});
+    outcomes[i].problem = signer.problem();
+    return true;
+  });
+  if (open.empty()) return outcomes;
+  std::vector<Result<Admission>> admitted;
   {
     std::shared_lock lock(store_mutex_);
-    auto admitted = mempool_.admit(transaction, *store_, next_context_locked());
-    if (!admitted) {
-      outcome.problem = admitted.problem();
-      return outcome;
-    }
-    outcome.already_pending = *admitted == Admission::already_pending;
+    admitted = mempool_.admit_all(transactions_of(), *store_, next_context_locked());
   }
-  if (!outcome.already_pending && peers_linked()) {
+  const bool linked = peers_linked();
+  bool any_pending = false;
+  for (std::size_t at = 0; at < open.size(); ++at) {
+    const std::size_t i = open[at];
+    if (!admitted[at]) {
+      outcomes[i].problem = admitted[at].problem();
+      continue;
+    }
+    any_pending = true;
+    outcomes[i].already_pending = *admitted[at] == Admission::already_pending;
+    if (outcomes[i].already_pending || !linked) continue;
     // A peer's transaction goes on to the others (peers that cannot reach each other directly still
     // see it), not back to the peer it came from.
     if (relayed_from != nullptr && relay_) {
-      relay_(*relayed_from, gossip_text(transaction));
+      relay_(*relayed_from, gossip_text(*parsed[i]));
     } else {
-      broadcast_(gossip_text(transaction));
+      broadcast_(gossip_text(*parsed[i]));
     }
   }
-  wake_for_candidates();
-  return outcome;
+  if (any_pending) wake_for_candidates();
+  return outcomes;
 }
 
 void Node::wake_for_candidates() {
@@ -659,6 +717,25 @@ std::uint64_t Node::wait_for_height_above(std::uint64_t height, std::chrono::mil
 
 std::optional<std::uint64_t> Node::pending_nonce(const Address& sender) const {
   return mempool_.next_pending_nonce(sender);
+}
+
+void Node::wait_for_pool_room() {
+  // A pool configured smaller than the room: its limit is the room (a full pool waits, then refuses).
+  const std::size_t room = std::min(options_.admission_room, options_.mempool.max_transactions);
+  if (room == 0) return;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.admission_wait_ms);
+  for (;;) {
+    std::uint64_t generation = 0;
+    {
+      std::lock_guard lock(outcome_mutex_);
+      generation = room_generation_;
+    }
+    // Read after the generation: a re-check in between bumps it, so the wait below returns at once.
+    if (mempool_.size() < room) return;
+    std::unique_lock lock(outcome_mutex_);
+    if (!room_.wait_until(lock, deadline, [&] { return room_generation_ != generation; })) return;
+  }
 }
 
 void Node::notify_outcomes() {
@@ -878,6 +955,13 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
                    evicted.problem.detail);
     }
   }
+  // Waiting admissions go on only now: woken at the commit, they would hold the pool's lock through
+  // the re-check's turn.
+  {
+    std::lock_guard lock(outcome_mutex_);
+    ++room_generation_;
+  }
+  room_.notify_all();
   notify_outcomes();
   return {};
 }

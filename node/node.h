@@ -48,6 +48,11 @@ struct NodeOptions {
   // The least time between a commit and the next proposal: transactions arriving meanwhile join it.
   std::uint64_t block_interval_ms = 200;
   MempoolOptions mempool;
+  // Backpressure on clients: while the pool holds this many transactions or more (or its limit, if
+  // smaller), a client's submission waits up to admission_wait_ms for the re-check after a commit before
+  // it is judged. Gossip never waits. 0: never waits.
+  std::size_t admission_room = 2 * limits::max_batch_transactions;
+  std::uint64_t admission_wait_ms = 1'000;
   consensus::TimeoutConfig timeouts;
 };
 
@@ -124,6 +129,9 @@ class Node {
   // Parses (expecting this chain), recovers the signer once, and admits against the pending state.
   SubmitOutcome submit(std::string_view wire_text);
   SubmitOutcome submit(const json::Json& wire_object);
+  // Each element of a JSON array (POST /v1/txs) as submit() would judge it, in order; the pool's lock
+  // is taken once for the batch rather than once per transaction.
+  std::vector<SubmitOutcome> submit_all(const json::Json& wire_array);
 
   Result<TxStatus> tx_status(const Hash32& id) const;
   // Waits until the transaction is committed or refused, or `timeout` passes (then: its status now).
@@ -176,7 +184,12 @@ class Node {
        std::optional<ValidatorIdentity> identity, ledger::Head head, NodeOptions options);
   // `relayed_from`: the peer that gossiped the transaction (it is not sent back there).
   SubmitOutcome admit(Result<ledger::Transaction> parsed, const Address* relayed_from = nullptr);
+  std::vector<SubmitOutcome> admit_all(std::vector<Result<ledger::Transaction>> parsed,
+                                       const Address* relayed_from = nullptr);
   ledger::BlockContext next_context_locked() const;
+  // Waits while the pool holds its room (NodeOptions::admission_room) or more, until a commit's re-check
+  // leaves less or options_.admission_wait_ms passes.
+  void wait_for_pool_room();
   void notify_outcomes();
   void run_consensus();
   class EngineApp;
@@ -223,8 +236,11 @@ class Node {
     std::uint64_t fingerprint = 0;  // of its gossip text
   };
   std::deque<GossipArrival> gossip_backlog_;  // guarded by gossip_mutex_
-  // Admits a peer's transaction; once it is pending here, later copies of its text are dropped unread.
-  void admit_gossiped(GossipArrival arrival);
+  // Admits peers' transactions, in order; once one is pending here, later copies of its text are
+  // dropped unread. The admission thread takes up to max_gossip_admission_batch from the backlog at a
+  // time, as a client's batch: the pool's lock is taken once for them, not once each.
+  void admit_gossiped(std::vector<GossipArrival> arrivals);
+  static constexpr std::size_t max_gossip_admission_batch = 64;
   // Fingerprints of the last gossip texts of transactions admitted here from a peer, so a copy from
   // another peer is dropped before parsing: 64 bits of
   // keccak256(salt ‖ text), the salt random per process, so a peer cannot make a text collide with
@@ -292,6 +308,8 @@ class Node {
   std::mutex outcome_mutex_;
   std::condition_variable outcome_;
   std::uint64_t outcome_generation_ = 0;  // guarded by outcome_mutex_
+  std::condition_variable room_;          // the re-check after a commit is done (wait_for_pool_room)
+  std::uint64_t room_generation_ = 0;     // guarded by outcome_mutex_
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> committed_transactions_{0};
   std::thread consensus_thread_;

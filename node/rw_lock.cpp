@@ -54,4 +54,46 @@ void WriterPreferringSharedMutex::unlock_shared() {
   pthread_rwlock_unlock(&lock_);
 }
 
+void PriorityMutex::lock() {
+  std::unique_lock lock(state_);
+  ordinary_turn_.wait(lock, [&] { return !held_ && urgent_waiting_ == 0; });
+  held_ = true;
+}
+
+bool PriorityMutex::try_lock() {
+  std::lock_guard lock(state_);
+  if (held_ || urgent_waiting_ > 0) return false;
+  held_ = true;
+  return true;
+}
+
+void PriorityMutex::lock_urgent() {
+  std::unique_lock lock(state_);
+  ++urgent_waiting_;
+  urgent_turn_.wait(lock, [&] { return !held_; });
+  --urgent_waiting_;
+  held_ = true;
+}
+
+int PriorityMutex::urgent_waiting() {
+  std::lock_guard lock(state_);
+  return urgent_waiting_;
+}
+
+void PriorityMutex::unlock() {
+  bool urgent = false;
+  {
+    std::lock_guard lock(state_);
+    held_ = false;
+    urgent = urgent_waiting_ > 0;
+  }
+  // One waiter at a time: a woken ordinary locker that finds the mutex taken waits again, and the
+  // next unlock wakes the next.
+  if (urgent) {
+    urgent_turn_.notify_one();
+  } else {
+    ordinary_turn_.notify_one();
+  }
+}
+
 }  // namespace onebill::node

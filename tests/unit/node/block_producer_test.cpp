@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -24,8 +25,9 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t block_time_ms = 1'700'000'100'000;
 
-std::unique_ptr<Node> open_node(const Chain& chain, std::unique_ptr<ledger::Store> store) {
-  auto node = Node::open(std::move(store), chain.genesis, chain.validator, node::NodeOptions{});
+std::unique_ptr<Node> open_node(const Chain& chain, std::unique_ptr<ledger::Store> store,
+                                node::NodeOptions options = {}) {
+  auto node = Node::open(std::move(store), chain.genesis, chain.validator, std::move(options));
   REQUIRE_MESSAGE(node.ok(), (node.ok() ? "" : node.problem().detail));
   return std::move(*node);
 }
@@ -188,6 +190,82 @@ TEST_CASE("a signature that does not recover the sender is refused with signer-m
   auto status = node->tx_status(*outcome.id);
   REQUIRE(status.ok());
   CHECK(status->state == node::TxStatus::State::refused);
+}
+
+TEST_CASE("a batch's transactions are judged as if submitted one by one, in order") {
+  Chain chain;
+  auto bad_sig = chain.signed_wire(chain.shipper, "bill.issue", chain.issue_body("s"), 0);
+  bad_sig["sig"] = chain.signed_wire(chain.bank, "bill.issue", chain.issue_body("s"), 0)["sig"];
+  const json::Json batch = json::Json::array({
+      chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0),
+      chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("b"), 1),
+      chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0),           // again: pending
+      json::Json::object(),                                                               // not a transaction
+      bad_sig, chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("c"), 3),  // skips nonce 2
+      chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("d"), 2),
+      chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 3),  // bill a exists
+  });
+  auto batched = open_memory_node(chain);
+  const auto outcomes = batched->submit_all(batch);
+  auto one_by_one = open_memory_node(chain);
+  REQUIRE(outcomes.size() == batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    CAPTURE(i);
+    const auto single = one_by_one->submit(batch[i]);
+    CHECK(outcomes[i].id == single.id);
+    CHECK(outcomes[i].already_pending == single.already_pending);
+    REQUIRE(outcomes[i].problem.has_value() == single.problem.has_value());
+    if (single.problem) CHECK(outcomes[i].problem->rule == single.problem->rule);
+  }
+  auto rule = [&](std::size_t i) {
+    return outcomes[i].problem ? outcomes[i].problem->rule : std::string("-");
+  };
+  CHECK(rule(0) == "-");
+  CHECK(rule(1) == "-");
+  CHECK(outcomes[2].already_pending);
+  CHECK(!outcomes[3].id.has_value());
+  CHECK(rule(4) == "signer-mismatch");
+  CHECK(rule(5) == "nonce-gap");
+  CHECK(rule(6) == "-");
+  CHECK(rule(7) != "-");
+  CHECK(batched->mempool_size() == 3);
+  CHECK(one_by_one->mempool_size() == 3);
+  REQUIRE(batched->produce_block(block_time_ms).ok());
+  CHECK(batched->head().height == 1);
+  CHECK(batched->mempool_size() == 0);
+}
+
+TEST_CASE("a client's submission waits while the pool is full to its room, until a commit's re-check") {
+  Chain chain;
+  node::NodeOptions options;
+  options.admission_room = 1;
+  options.admission_wait_ms = 60'000;
+  auto node = open_node(chain, std::make_unique<ledger::MemoryStore>(), options);
+  REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0)).problem);
+  std::atomic<bool> answered{false};
+  node::SubmitOutcome second;
+  std::thread client([&] {
+    second = node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("b"), 1));
+    answered = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK_FALSE(answered.load());  // the pool holds its room: the second waits, unjudged
+  CHECK(node->mempool_size() == 1);
+  REQUIRE(node->produce_block(block_time_ms).ok());  // commits the first, re-checks: room again
+  client.join();
+  CHECK(!second.problem);
+  CHECK(node->mempool_size() == 1);
+}
+
+TEST_CASE("a client's submission waits for room at most admission_wait_ms, then is judged") {
+  Chain chain;
+  node::NodeOptions options;
+  options.admission_room = 1;
+  options.admission_wait_ms = 10;
+  auto node = open_node(chain, std::make_unique<ledger::MemoryStore>(), options);
+  REQUIRE(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("a"), 0)).problem);
+  CHECK(!node->submit(chain.signed_wire(chain.carrier, "bill.issue", chain.issue_body("b"), 1)).problem);
+  CHECK(node->mempool_size() == 2);
 }
 
 TEST_CASE("a proposal leaves out a transaction that does not apply and its sender's later ones") {

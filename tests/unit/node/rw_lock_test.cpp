@@ -1,11 +1,13 @@
 // node/rw_lock: the store's reader-writer lock lets a waiting writer (the commit of a block) in before
-// new readers (HTTP workers), so a stream of readers cannot starve it.
+// new readers (HTTP workers), so a stream of readers cannot starve it; the mempool's mutex lets an urgent
+// locker (the consensus thread) in before the ordinary ones waiting (HTTP workers).
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <shared_mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,6 +16,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using onebill::node::PriorityMutex;
 using onebill::node::WriterPreferringSharedMutex;
 
 TEST_CASE("a waiting writer keeps new readers out, and gets the lock when the readers in it leave") {
@@ -76,3 +79,34 @@ TEST_CASE("a writer waiting among many readers that come and go gets in") {
 }
 
 }  // namespace
+
+TEST_CASE("an urgent locker gets the mutex before the ordinary lockers waiting for it") {
+  PriorityMutex mutex;
+  mutex.lock();
+  std::mutex order_mutex;
+  std::vector<std::string> order;
+  auto take = [&](auto& lockable, std::string name) {
+    std::lock_guard lock(lockable);
+    std::lock_guard noted(order_mutex);
+    order.push_back(std::move(name));
+  };
+  std::vector<std::thread> ordinary;
+  for (int i = 0; i < 4; ++i) ordinary.emplace_back([&, i] { take(mutex, "ordinary " + std::to_string(i)); });
+  std::thread urgent([&] {
+    auto view = mutex.urgent();
+    take(view, "urgent");
+  });
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       mutex.urgent_waiting() == 0 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(1ms);
+  }
+  REQUIRE(mutex.urgent_waiting() == 1);
+  CHECK_FALSE(mutex.try_lock());  // taken, and an urgent locker waits
+  mutex.unlock();
+  urgent.join();
+  for (auto& thread : ordinary) thread.join();
+  REQUIRE(order.size() == 5);
+  CHECK(order.front() == "urgent");
+  CHECK(mutex.try_lock());  // free again, none waiting
+  mutex.unlock();
+}
