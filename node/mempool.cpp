@@ -403,7 +403,8 @@ bool Mempool::holds_verified(const Hash32& id, const Signature& sig) const {
   return holds_verified_locked(id, sig);
 }
 
-std::vector<bool> Mempool::hold_verified(std::span<const ledger::Transaction* const> transactions) const {
+std::vector<bool> Mempool::holds_verified_all(
+    std::span<const ledger::Transaction* const> transactions) const {
   std::vector<bool> out;
   out.reserve(transactions.size());
   std::lock_guard lock(mutex_);

@@ -105,7 +105,7 @@ class Mempool {
   // (Takes the lock as the consensus thread: urgent.)
   bool holds_verified(const Hash32& id, const Signature& sig) const;
   // holds_verified of each transaction, under one hold of the lock (as an admission: ordinary).
-  std::vector<bool> hold_verified(std::span<const ledger::Transaction* const> transactions) const;
+  std::vector<bool> holds_verified_all(std::span<const ledger::Transaction* const> transactions) const;
   std::size_t size() const;
   bool empty() const { return size() == 0; }
   // The nonce after this sender's last pending transaction; nullopt when it has none pending.

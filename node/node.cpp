@@ -561,12 +561,16 @@ std::vector<SubmitOutcome> Node::admit_all(std::vector<Result<ledger::Transactio
   // A transaction already pending with this signature (gossip brings each one from several peers)
   // needs no second recovery (DESIGN §5: recovered once).
   {
-    const std::vector<bool> held = mempool_.hold_verified(transactions_of());
-    std::size_t at = 0;
-    std::erase_if(open, [&](std::size_t i) {
-      outcomes[i].already_pending = held[at++];
-      return outcomes[i].already_pending;
-    });
+    const std::vector<bool> held = mempool_.holds_verified_all(transactions_of());
+    std::vector<std::size_t> not_held;
+    for (std::size_t at = 0; at < open.size(); ++at) {
+      if (held[at]) {
+        outcomes[open[at]].already_pending = true;
+      } else {
+        not_held.push_back(open[at]);
+      }
+    }
+    open = std::move(not_held);
   }
   // A peer's transaction that a committed block already holds (the proposal came before its gossip was
   // admitted) needs no recovery: its nonce is spent. Dropped quietly, as a copy already seen.
