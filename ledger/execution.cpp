@@ -159,8 +159,39 @@ Hash32 body_hash(const Json& value) {
   return *hash;
 }
 
-// The secondary-index keys (keys.h x/) that describe a bill; rewritten on every change.
-std::set<std::string> index_keys(const Bill& bill) {
+// What a bill's secondary-index keys (keys.h x/) and its reference's reservation are made of: taken
+// before a change instead of a copy of the whole bill (its legs' events included), which every action
+// would otherwise make.
+struct IndexedFields {
+  explicit IndexedFields(const Bill& bill)
+      : id(bill.id),
+        issued_height(bill.issued_height),
+        holder(bill.holder),
+        beneficiary(bill.beneficiary),
+        nominee(bill.nominee),
+        pledgee(bill.pledge ? std::optional<Address>(bill.pledge->bank) : std::nullopt),
+        issuer(bill.issuer),
+        status(bill.status),
+        destination(bill.legs.empty() ? std::nullopt : std::optional<std::string>(bill.legs.back().to)) {
+    carriers.reserve(bill.legs.size());
+    for (const auto& leg : bill.legs) carriers.push_back(leg.carrier);
+  }
+  bool operator==(const IndexedFields&) const = default;
+
+  Hash32 id{};
+  std::uint64_t issued_height = 0;
+  Address holder;
+  std::optional<Address> beneficiary;
+  std::optional<Address> nominee;
+  std::optional<Address> pledgee;
+  Address issuer;
+  BillStatus status = BillStatus::issued;
+  std::vector<Address> carriers;  // of each leg, in order
+  std::optional<std::string> destination;
+};
+
+// The secondary-index keys that describe a bill; rewritten on every change of what they name.
+std::set<std::string> index_keys(const IndexedFields& bill) {
   std::set<std::string> out;
   auto add = [&](BillIndex index, std::string_view value) {
     out.insert(keys::index_key(bill_index_name(index), value, bill.issued_height, bill.id));
@@ -168,28 +199,12 @@ std::set<std::string> index_keys(const Bill& bill) {
   add(BillIndex::holder, keys::raw(bill.holder));
   if (bill.beneficiary) add(BillIndex::beneficiary, keys::raw(*bill.beneficiary));
   if (bill.nominee) add(BillIndex::nominee, keys::raw(*bill.nominee));
-  if (bill.pledge) add(BillIndex::pledgee, keys::raw(bill.pledge->bank));
+  if (bill.pledgee) add(BillIndex::pledgee, keys::raw(*bill.pledgee));
   add(BillIndex::issuer, keys::raw(bill.issuer));
-  for (const auto& leg : bill.legs) add(BillIndex::carrier, keys::raw(leg.carrier));
-  if (!bill.legs.empty()) add(BillIndex::destination, bill.legs.back().to);
+  for (const auto& carrier : bill.carriers) add(BillIndex::carrier, keys::raw(carrier));
+  if (bill.destination) add(BillIndex::destination, *bill.destination);
   add(BillIndex::status, name(bill.status));
   return out;
-}
-
-// Whether index_keys(a) == index_keys(b) (what it reads is equal): most changes (a leg event, a
-// pledge's release to the same holder) leave the index keys as they were.
-bool same_index_keys(const Bill& a, const Bill& b) {
-  auto pledgee = [](const Bill& bill) {
-    return bill.pledge ? std::optional<Address>(bill.pledge->bank) : std::nullopt;
-  };
-  if (a.id != b.id || a.issued_height != b.issued_height || a.holder != b.holder ||
-      a.beneficiary != b.beneficiary || a.nominee != b.nominee || pledgee(a) != pledgee(b) ||
-      a.issuer != b.issuer || a.status != b.status || a.legs.size() != b.legs.size())
-    return false;
-  for (std::size_t i = 0; i < a.legs.size(); ++i) {
-    if (a.legs[i].carrier != b.legs[i].carrier) return false;
-  }
-  return a.legs.empty() || a.legs.back().to == b.legs.back().to;
 }
 
 struct NewBill {
@@ -336,12 +351,15 @@ class Execution {
 
   // ---- writes ----
 
-  Status save_bill(const std::optional<Bill>& before, Bill& after) {
+  // Writes the changed bill (moved into the overlay, kept decoded) and the index keys whose fields
+  // changed; `before` is what the bill named before the change (nullopt for a new bill).
+  Status save_bill(const std::optional<IndexedFields>& before, Bill&& after) {
     ONEBILL_ASSERT(!before || before->id == after.id);
     after.changed_height = context_.height;
-    if (!before || !same_index_keys(*before, after)) {
+    const IndexedFields now(after);
+    if (!before || !(*before == now)) {
       std::set<std::string> old_keys = before ? index_keys(*before) : std::set<std::string>{};
-      std::set<std::string> new_keys = index_keys(after);
+      std::set<std::string> new_keys = index_keys(now);
       for (const auto& key : old_keys) {
         if (!new_keys.contains(key)) state_.erase(key);
       }
@@ -357,7 +375,8 @@ class Execution {
       state_.put(keys::reference_key(after.issuer, after.reference), keys::raw(after.id));
     // Kept decoded: the next transaction on this bill reads it back without a parse, and its text is
     // made once, when the block's writes are (Overlay::Written).
-    state_.put_bill(keys::bill_key(after.id), std::make_shared<const Bill>(after));
+    std::string key = keys::bill_key(after.id);
+    state_.put_bill(std::move(key), std::make_shared<const Bill>(std::move(after)));
     return {};
   }
 
@@ -379,7 +398,7 @@ class Execution {
     entry.remark = remark();
     entry.details = std::move(details);
     const std::string key = keys::history_key(bill.id, entry.seq);
-    state_.put(key, encode(to_json(entry)));
+    state_.put(key, history_entry_jcs(entry));
     std::set<Address> parties{tx_.from};
     if (recipient) parties.insert(*recipient);
     for (const auto& party : also_naming) parties.insert(party);
@@ -466,7 +485,7 @@ class Execution {
     std::vector<Address> named;
     if (beneficiary) named.push_back(*beneficiary);
     append_history(bill, action, "ISSUE", holder, std::move(details), named);
-    return save_bill(std::nullopt, bill);
+    return save_bill(std::nullopt, std::move(bill));
   }
 
   // Leg events of the replaced bills that carry over to leg `index` of a new bill (DESIGN §4): only where
@@ -544,16 +563,17 @@ class Execution {
       Json details = {{"replaces", Json::array()}};
       for (const auto& old : replaced) details["replaces"].push_back(hash_text(old.id));
       append_history(bill, action, "ISSUE", requester, std::move(details));
-      ONEBILL_TRY(save_bill(std::nullopt, bill));  // written now: a later bill of this list sees it
       new_ids.push_back(bill.id);
+      ONEBILL_TRY(
+          save_bill(std::nullopt, std::move(bill)));  // written now: a later bill of this list sees it
     }
     for (auto& old : replaced) {
-      const Bill before = old;
+      const IndexedFields before(old);
       old.replaced_by = new_ids;
       Json details = {{"replaced_by", Json::array()}};
       for (const auto& id : new_ids) details["replaced_by"].push_back(hash_text(id));
       append_history(old, action, std::nullopt, requester, std::move(details));
-      ONEBILL_TRY(save_bill(before, old));
+      ONEBILL_TRY(save_bill(before, std::move(old)));
     }
     return {};
   }
@@ -565,7 +585,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     const Address to = body_address(body().at("to"));
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_holder(bill, action));
@@ -584,7 +604,7 @@ class Execution {
     bill.prev_holder = bill.holder;
     bill.holder = to;
     append_history(bill, action, "TRANSFER", to);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status nominate() {
@@ -592,7 +612,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_live(bill, action));
     if (!bill.beneficiary || *bill.beneficiary != tx_.from) {
       return not_permitted("bill.nominate: only the beneficiary nominates");
@@ -610,7 +630,7 @@ class Execution {
     clear_rejection_rights_of_signer(bill);
     bill.nominee = nominee;
     append_history(bill, action, std::nullopt, nominee);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status endorse() {
@@ -618,7 +638,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     const Address to = body_address(body().at("to"));
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_holder(bill, action));
@@ -640,7 +660,7 @@ class Execution {
     bill.beneficiary = to;
     bill.nominee.reset();
     append_history(bill, action, "ENDORSE_TO_ORDER", to);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status transfer_owners() {
@@ -648,7 +668,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     const Address new_holder = body_address(body().at("holder"));
     const Address new_beneficiary = body_address(body().at("beneficiary"));
     ONEBILL_TRY(require_live(bill, action));
@@ -670,7 +690,7 @@ class Execution {
     bill.nominee.reset();
     append_history(bill, action, "ENDORSE_TO_ORDER", new_holder,
                    Json{{"beneficiary", address_text(new_beneficiary)}}, {new_beneficiary});
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status blank_endorse() {
@@ -678,7 +698,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_holder(bill, action));
     ONEBILL_TRY(require_signer_active(action));
@@ -692,7 +712,7 @@ class Execution {
     bill.prev_beneficiary.reset();
     bill.nominee.reset();
     append_history(bill, action, "BLANK_ENDORSE", std::nullopt);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status reject_transfer() {
@@ -700,7 +720,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_live(bill, action));
     const bool as_pledgee = bill.pledge && bill.pledge->bank == tx_.from;
     const bool as_holder = bill.holder == tx_.from && bill.prev_holder.has_value();
@@ -737,7 +757,7 @@ class Execution {
     std::vector<Address> named;
     if (bill.beneficiary) named.push_back(*bill.beneficiary);
     append_history(bill, action, std::nullopt, recipient, std::move(details), named);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   // ---- pledges ----
@@ -747,7 +767,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     const Address bank = body_address(body().at("bank"));
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_not_pledged(bill, action));
@@ -765,7 +785,7 @@ class Execution {
     bill.holder = bank;
     bill.prev_holder.reset();
     append_history(bill, action, std::nullopt, bank, Json{{"reference", bill.pledge->reference}});
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status require_pledgee(const Bill& bill, std::string_view action) const {
@@ -780,7 +800,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_pledgee(bill, action));
     // A suspended bank may still release (DESIGN §2: answers are not blocked).
@@ -789,7 +809,7 @@ class Execution {
     bill.pledge.reset();
     bill.prev_holder.reset();
     append_history(bill, action, std::nullopt, bill.holder);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status enforce() {
@@ -797,7 +817,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_pledgee(bill, action));
     ONEBILL_TRY(require_signer_active(action));  // the bank becomes beneficiary: a new position
@@ -808,7 +828,7 @@ class Execution {
     bill.prev_beneficiary.reset();
     bill.nominee.reset();
     append_history(bill, action, std::nullopt, tx_.from);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   // ---- surrender ----
@@ -818,7 +838,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_live(bill, action));
     ONEBILL_TRY(require_holder(bill, action));
     ONEBILL_TRY(require_signer_active(action));
@@ -844,7 +864,7 @@ class Execution {
         bill, action,
         *purpose == SurrenderPurpose::delivery ? "SURRENDER_FOR_DELIVERY" : "SURRENDER_FOR_AMENDMENT",
         bill.issuer, std::move(details));
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   static Status require_pending_surrender(const Bill& bill, std::string_view action) {
@@ -858,7 +878,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_pending_surrender(bill, action));
     if (bill.pending->requester != tx_.from) {
       return not_permitted("bill.withdraw_surrender: only the requester withdraws its surrender");
@@ -868,7 +888,7 @@ class Execution {
     bill.prev_holder.reset();
     bill.prev_beneficiary.reset();
     append_history(bill, action, std::nullopt, bill.issuer);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status accept_surrender() {
@@ -876,7 +896,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_pending_surrender(bill, action));
     if (bill.issuer != tx_.from)
       return not_permitted("bill.accept_surrender: only the issuer answers a surrender");
@@ -886,7 +906,7 @@ class Execution {
     bill.prev_holder.reset();
     bill.prev_beneficiary.reset();
     append_history(bill, action, "SACC", bill.pending->requester, Json{{"status", name(bill.status)}});
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   Status reject_surrender() {
@@ -894,7 +914,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     ONEBILL_TRY(require_pending_surrender(bill, action));
     if (bill.issuer != tx_.from)
       return not_permitted("bill.reject_surrender: only the issuer answers a surrender");
@@ -904,7 +924,7 @@ class Execution {
     bill.prev_holder.reset();
     bill.prev_beneficiary.reset();
     append_history(bill, action, "SREJ", requester);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   // ---- legs ----
@@ -914,7 +934,7 @@ class Execution {
     auto loaded = body_bill();
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     if (bill.status == BillStatus::voided) return conflict("bill-status", "leg.record: the bill is VOIDED");
     const std::uint64_t index = body().at("leg").get<std::uint64_t>();
     if (index >= bill.legs.size()) {
@@ -978,7 +998,7 @@ class Execution {
     }
     leg.events.push_back(std::move(event));
     append_history(bill, action, std::nullopt, std::nullopt, std::move(details));
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   // ---- governance (DESIGN §2) ----
@@ -1196,7 +1216,7 @@ class Execution {
     auto loaded = load_bill(body_hash(args.at("bill")));
     ONEBILL_TRY(loaded);
     Bill bill = std::move(*loaded);
-    const Bill before = bill;
+    const IndexedFields before(bill);
     Json details = {{"order_reference", args.at("order_reference")}, {"proposal", hash_text(proposal.id)}};
     std::vector<Address> named;
     if (args.contains("holder")) {
@@ -1249,7 +1269,7 @@ class Execution {
     bill.prev_holder.reset();
     bill.prev_beneficiary.reset();
     append_history(bill, action, std::nullopt, bill.holder, std::move(details), named);
-    return save_bill(before, bill);
+    return save_bill(before, std::move(bill));
   }
 
   const Transaction& tx_;

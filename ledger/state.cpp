@@ -370,6 +370,11 @@ class JcsWriter {
     out_ += json::quote(text);
     need_comma_ = true;
   }
+  void raw(std::string_view jcs) {  // a value already in canonical form
+    begin_value();
+    out_.append(jcs);
+    need_comma_ = true;
+  }
   void plain_string(std::string_view ascii) {  // hex, EIP-55, enum names: nothing to escape
     begin_value();
     out_.push_back('"');
@@ -589,6 +594,45 @@ Json to_json(const HistoryEntry& entry) {
   if (entry.recipient) out["recipient"] = address_text(*entry.recipient);
   if (entry.remark) out["remark"] = *entry.remark;
   if (!entry.details.is_null()) out["details"] = entry.details;
+  return out;
+}
+
+std::string history_entry_jcs(const HistoryEntry& entry) {
+  std::string out;
+  out.reserve(512);
+  JcsWriter w(out);
+  w.begin_object();  // members in JCS order
+  w.key("action");
+  w.string(entry.action);
+  w.key("bill");
+  w.hash(entry.bill);
+  if (entry.dcsa) {
+    w.key("dcsa");
+    w.string(*entry.dcsa);
+  }
+  if (!entry.details.is_null()) {
+    w.key("details");
+    w.raw(json::canonical(entry.details));
+  }
+  w.key("height");
+  w.number(entry.height);
+  if (entry.recipient) {
+    w.key("recipient");
+    w.address(*entry.recipient);
+  }
+  if (entry.remark) {
+    w.key("remark");
+    w.string(*entry.remark);
+  }
+  w.key("seq");
+  w.number(entry.seq);
+  w.key("signer");
+  w.address(entry.signer);
+  w.key("time_ms");
+  w.number(entry.time_ms);
+  w.key("tx");
+  w.hash(entry.tx);
+  w.end_object();
   return out;
 }
 

@@ -199,6 +199,9 @@ struct HistoryEntry {
 };
 json::Json to_json(const HistoryEntry& entry);
 Result<HistoryEntry> history_entry_from_json(const json::Json& json);
+// json::canonical(to_json(entry)), written directly without a DOM (but for `details`): the stored text
+// of a history entry, which every transaction on a bill writes.
+std::string history_entry_jcs(const HistoryEntry& entry);
 
 // ---- Governance (DESIGN §2) ----
 

@@ -113,6 +113,33 @@ TEST_CASE("a bill's stored text written without a DOM is its canonical JSON") {
   CHECK(ledger::bill_jcs(full) == onebill::json::canonical(ledger::to_json(full)));
 }
 
+TEST_CASE("a history entry's stored text written without a DOM is its canonical JSON") {
+  ledger::HistoryEntry full;
+  full.bill[0] = 0xcd;
+  full.seq = 12;
+  full.action = "bill.transfer_owners";
+  full.dcsa = "ENDORSE_TO_ORDER";
+  full.tx[31] = 0x01;
+  full.signer = address_of(3);
+  full.recipient = address_of(4);
+  full.height = 77;
+  full.time_ms = 1'700'000'000'123;
+  full.remark = "r\u00e9mark \"quoted\"\n\u0001";
+  full.details = Json{{"leg", 2}, {"event", "ARRIVED"}, {"z", Json::array({1, "\u00e9"})}, {"a", nullptr}};
+  CHECK(ledger::history_entry_jcs(full) == onebill::json::canonical(ledger::to_json(full)));
+  // Every optional member absent; a large height.
+  ledger::HistoryEntry plain;
+  plain.action = "leg.record";
+  plain.height = (std::uint64_t{1} << 53) + 1;
+  CHECK(ledger::history_entry_jcs(plain) == onebill::json::canonical(ledger::to_json(plain)));
+  // Details alone, and an empty details object.
+  plain.details = Json::object();
+  CHECK(ledger::history_entry_jcs(plain) == onebill::json::canonical(ledger::to_json(plain)));
+  full.dcsa.reset();
+  full.recipient.reset();
+  CHECK(ledger::history_entry_jcs(full) == onebill::json::canonical(ledger::to_json(full)));
+}
+
 namespace {
 // A block's overlay holding full_bill() decoded, and a transaction's overlay over it.
 struct HeldBill {
