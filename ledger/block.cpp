@@ -375,6 +375,7 @@ Result<BlockBuilder> BlockBuilder::start(const Store& store, std::uint64_t time_
 }
 
 Status BlockBuilder::add(const Transaction& transaction) {
+  ONEBILL_ASSERT(!finished_);
   if (transactions_.size() >= limits::max_batch_transactions) {
     return invalid("busy",
                    "the block is full (" + std::to_string(limits::max_batch_transactions) + " transactions)");
@@ -387,16 +388,18 @@ Status BlockBuilder::add(const Transaction& transaction) {
   return {};
 }
 
-Result<std::pair<Block, ExecutedBlock>> BlockBuilder::finish(const Address& proposer) const {
+Result<std::pair<Block, ExecutedBlock>> BlockBuilder::finish(const Address& proposer) {
+  ONEBILL_ASSERT(!finished_);
+  finished_ = true;
   auto next = Ledger(overlay_).validators();
   ONEBILL_TRY(next);
   ExecutedBlock executed;
-  executed.writes = overlay_.writes();
   executed.bills = held_bills(overlay_);
+  executed.writes = overlay_.take_writes();
   executed.state_root = next_state_root(head_.state_root, executed.writes);
   executed.transaction_ids = ids_;
-  executed.senders = senders_;
-  executed.writers = writers_;
+  executed.senders = std::move(senders_);
+  executed.writers = std::move(writers_);
   executed.next_validators = *next;
   Block block;
   block.header.chain = context_.chain;
@@ -408,7 +411,7 @@ Result<std::pair<Block, ExecutedBlock>> BlockBuilder::finish(const Address& prop
   block.header.validators_hash = validators_hash(validators_);
   block.header.next_validators_hash = validators_hash(*next);
   block.header.proposer = proposer;
-  block.transactions = transactions_;
+  block.transactions = std::move(transactions_);
   return std::pair<Block, ExecutedBlock>{std::move(block), std::move(executed)};
 }
 

@@ -155,8 +155,9 @@ class BlockBuilder {
   // The pending state (committed state plus the transactions added so far).
   const Overlay& state() const { return overlay_; }
 
-  // The block with its header filled, and its execution (what execute_block would return).
-  Result<std::pair<Block, ExecutedBlock>> finish(const Address& proposer) const;
+  // The block with its header filled, and its execution (what execute_block would return). The builder
+  // hands its writes and transactions over: it is spent afterwards (only destruction is allowed).
+  Result<std::pair<Block, ExecutedBlock>> finish(const Address& proposer);
 
  private:
   BlockBuilder(const Store& store, Head head, BlockContext context, std::vector<Validator> validators);
@@ -169,6 +170,7 @@ class BlockBuilder {
   std::vector<Hash32> ids_;
   std::vector<Address> senders_;
   KeyWriters writers_;
+  bool finished_ = false;  // finish() took the writes and transactions
 };
 
 // The one write batch of a committed block: its state writes, the block (B/), the commit (C/), the

@@ -6,6 +6,7 @@
 // invalidate anything. Process-wide and thread-safe; bounded by two generations of entries.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,8 +14,10 @@
 
 namespace onebill::ledger::internal {
 
-std::optional<Bill> decoded_bill(const std::string& stored_text);
-// Remembers the decoding of `stored_text` (the JCS of to_json(bill), as saved or as read).
-void remember_decoded_bill(const std::string& stored_text, const Bill& bill);
+// The bill decoded from this stored text, shared (nullptr when not kept).
+std::shared_ptr<const Bill> decoded_bill(const std::string& stored_text);
+// Remembers the decoding of `stored_text` (the JCS of to_json(bill), as saved or as read); the bill
+// is shared, never copied.
+void remember_decoded_bill(const std::string& stored_text, std::shared_ptr<const Bill> bill);
 
 }  // namespace onebill::ledger::internal

@@ -27,7 +27,7 @@ using json::Json;
 const std::optional<std::string>& Overlay::Written::text() const {
   if (bill_ && !text_) {
     text_ = bill_jcs(*bill_);                         // = encode(to_json(bill)), without the DOM
-    internal::remember_decoded_bill(*text_, *bill_);  // a later load of this text (committed) needs no parse
+    internal::remember_decoded_bill(*text_, bill_);  // a later load of this text (committed) needs no parse
   }
   return text_;
 }

@@ -85,17 +85,17 @@ Result<std::optional<Bill>> Ledger::bill(const Hash32& id) const {
   auto value = store_.get(key);
   ONEBILL_TRY(value);
   if (!value->has_value()) return std::optional<Bill>{};
-  std::optional<Bill> decoded = internal::decoded_bill(**value);
+  std::shared_ptr<const Bill> decoded = internal::decoded_bill(**value);
   if (!decoded) {
     auto parsed = parse_stored(**value, "bill");
     ONEBILL_TRY(parsed);
     auto from_json = bill_from_json(*parsed);
     if (!from_json) return corrupt("bill");
-    internal::remember_decoded_bill(**value, *from_json);
-    decoded = std::move(*from_json);
+    decoded = std::make_shared<const Bill>(std::move(*from_json));
+    internal::remember_decoded_bill(**value, decoded);
   }
-  store_.offer_bill(key, std::make_shared<const Bill>(*decoded));  // the next read needs no text
-  return decoded;
+  store_.offer_bill(key, decoded);  // the next read needs no text
+  return std::optional<Bill>{*decoded};
 }
 
 // Every apply reads its signer's record and often a recipient's or a carrier's, and records change

@@ -770,9 +770,11 @@ void Engine::try_propose(std::uint64_t now_ms, std::vector<Action>& out) {
     return;
   }
   ONEBILL_ASSERT(made->block->block.header.height == height_);
-  Proposal proposal{chain_, height_, round_, std::nullopt, made->block->block, self_->address, {}};
+  Proposal proposal{chain_, height_, round_, std::nullopt, std::move(made->block->block), self_->address, {}};
   proposal.signature = key_->sign_digest(digest_of(proposal, made->block->hash));
-  validity_.emplace(made->block->hash, Validity{Status{}, made->block->executed});
+  validity_.emplace(
+      made->block->hash,
+      Validity{Status{}, std::make_shared<const ledger::ExecutedBlock>(std::move(made->block->executed))});
   add_proposal(proposal, made->block->hash);
   persist_and_broadcast(proposal, out);
 }
@@ -860,7 +862,7 @@ const Engine::Validity& Engine::validity(const Proposal& proposal, const Hash32&
   } else {
     auto executed = app_.execute(proposal.block);
     if (executed) {
-      result.executed = std::move(*executed);
+      result.executed = std::make_shared<const ledger::ExecutedBlock>(std::move(*executed));
     } else {
       result.status = executed.problem();
     }
@@ -949,7 +951,7 @@ bool Engine::progress_once(std::uint64_t now_ms, std::vector<Action>& out) {
         }
       }
       decided_ = true;
-      out.push_back(Decide{proposal->block, *valid.executed, std::move(commit)});
+      out.push_back(Decide{proposal->block, valid.executed, std::move(commit)});
       return false;
     }
   }

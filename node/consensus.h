@@ -39,6 +39,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -196,7 +197,9 @@ struct Schedule {
 };
 struct Decide {  // +2/3 precommits for a valid block (Alg.1 L49): commit it, then start(height + 1)
   ledger::Block block;
-  ledger::ExecutedBlock executed;
+  // Shared with the engine's record of the block's validity: a full block's writes are ~10,000 keys
+  // and megabytes of text, not to be copied on the way to the commit.
+  std::shared_ptr<const ledger::ExecutedBlock> executed;
   ledger::Commit commit;
 };
 struct EvidenceFound {
@@ -287,7 +290,7 @@ class Engine {
   };
   struct Validity {
     Status status;
-    std::optional<ledger::ExecutedBlock> executed;
+    std::shared_ptr<const ledger::ExecutedBlock> executed;  // set when status is ok
   };
 
   Status check_sender(const Address& validator, const Hash32& digest, const Signature& signature);

@@ -415,8 +415,10 @@ Status Node::apply_synced_locked(const Address& from, const GossipBlock& synced,
                      executed.problem().rule, executed.problem().detail);
     return {};
   }
-  ONEBILL_TRY(commit_decided_locked(consensus::Decide{synced.block, std::move(*executed), synced.commit},
-                                    std::nullopt));
+  ONEBILL_TRY(commit_decided_locked(
+      consensus::Decide{synced.block, std::make_shared<const ledger::ExecutedBlock>(std::move(*executed)),
+                        synced.commit},
+      std::nullopt));
   sync_.requested_at = std::chrono::steady_clock::now();  // progress: the peer is delivering
   return {};
 }
@@ -924,7 +926,7 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
   ONEBILL_ASSERT(decide.commit.block_hash == ledger::block_hash(decide.block.header));
   const Status own_commit = ledger::verify_commit(genesis_.chain, decide.commit, **signing_set);
   ONEBILL_ASSERT(own_commit.ok());  // precommits the engine counted (or a synced block's, verified)
-  ledger::WriteBatch batch = ledger::commit_batch(decide.executed, decide.block, decide.commit);
+  ledger::WriteBatch batch = ledger::commit_batch(*decide.executed, decide.block, decide.commit);
   if (sign_state) {
     ONEBILL_ASSERT(sign_state->height <= height);
     add_sign_state_locked(batch, std::move(*sign_state), true);
@@ -938,10 +940,10 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
       failed_.store(true);
       return written;
     }
-    head_ = ledger::Head{height, decide.commit.block_hash, decide.executed.state_root,
+    head_ = ledger::Head{height, decide.commit.block_hash, decide.executed->state_root,
                          decide.block.header.time_ms};
-    mempool_.remove_committed(decide.executed.transaction_ids);
-    committed_transactions_.fetch_add(decide.executed.transaction_ids.size());
+    mempool_.remove_committed(decide.executed->transaction_ids);
+    committed_transactions_.fetch_add(decide.executed->transaction_ids.size());
   }
   {
     std::lock_guard lock(recent_mutex_);
@@ -954,7 +956,7 @@ Status Node::commit_decided_locked(const consensus::Decide& decide,
   // Re-check what is left against the new state; evict what no longer applies.
   {
     std::shared_lock lock(store_mutex_);
-    for (const auto& evicted : mempool_.recheck(*store_, next_context_locked(), decide.executed)) {
+    for (const auto& evicted : mempool_.recheck(*store_, next_context_locked(), *decide.executed)) {
       spdlog::info("evicted {}: {}: {}", hex::encode(evicted.id), evicted.problem.rule,
                    evicted.problem.detail);
     }

@@ -131,7 +131,7 @@ class Cluster {
   void commit(std::size_t i) {
     REQUIRE(!records[i].decided.empty());
     const Decide& decide = records[i].decided.back();
-    REQUIRE(node::commit(apps[i]->store, decide.block, decide.executed, decide.commit, set()).ok());
+    REQUIRE(node::commit(apps[i]->store, decide.block, *decide.executed, decide.commit, set()).ok());
   }
 
   // A signed vote of validator i (for tests that play a byzantine validator).

@@ -58,7 +58,7 @@ ledger::Bill full_bill() {
 TEST_CASE("a bill read again from its stored text is what decoding that text gives") {
   const ledger::Bill bill = full_bill();
   const std::string text = onebill::json::canonical(ledger::to_json(bill));
-  ledger::internal::remember_decoded_bill(text, bill);
+  ledger::internal::remember_decoded_bill(text, std::make_shared<const ledger::Bill>(bill));
   ledger::MemoryStore store;
   ledger::WriteBatch batch;
   batch.put(ledger::keys::bill_key(bill.id), text);

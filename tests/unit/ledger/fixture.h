@@ -67,7 +67,10 @@ inline std::string bill_id(const std::string& label) {
 // A leg.record body (DESIGN §4) at a fixed time; `conveyance` (vessel voyage, train number) when given.
 inline json::Json leg_event_body(const std::string& id, unsigned leg, const std::string& event,
                                  const std::string& location, const std::string& conveyance = "") {
-  json::Json body{{"bill", id}, {"leg", leg}, {"event", event}, {"location", location},
+  json::Json body{{"bill", id},
+                  {"leg", leg},
+                  {"event", event},
+                  {"location", location},
                   {"time", "2026-03-01T08:00:00.000Z"}};
   if (!conveyance.empty()) body["conveyance"] = conveyance;
   return body;
@@ -161,7 +164,7 @@ class Consortium {
     expect_refused_transaction(transaction(from, type, body), rule);
   }
 
-  void commit(const ledger::BlockBuilder& builder) {
+  void commit(ledger::BlockBuilder& builder) {
     auto finished = builder.finish(validator_key.address());
     REQUIRE(finished.ok());
     auto& [block, executed] = *finished;
