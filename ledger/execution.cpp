@@ -26,7 +26,7 @@ using json::Json;
 
 const std::optional<std::string>& Overlay::Written::text() const {
   if (bill_ && !text_) {
-    text_ = bill_jcs(*bill_);                         // = encode(to_json(bill)), without the DOM
+    text_ = bill_jcs(*bill_);                        // = encode(to_json(bill)), without the DOM
     internal::remember_decoded_bill(*text_, bill_);  // a later load of this text (committed) needs no parse
   }
   return text_;
@@ -375,7 +375,7 @@ class Execution {
       state_.put(keys::reference_key(after.issuer, after.reference), keys::raw(after.id));
     // Kept decoded: the next transaction on this bill reads it back without a parse, and its text is
     // made once, when the block's writes are (Overlay::Written).
-    std::string key = keys::bill_key(after.id);
+    std::string key = keys::bill_key(after.id);  // before `after` is moved from
     state_.put_bill(std::move(key), std::make_shared<const Bill>(std::move(after)));
     return {};
   }
@@ -564,8 +564,8 @@ class Execution {
       for (const auto& old : replaced) details["replaces"].push_back(hash_text(old.id));
       append_history(bill, action, "ISSUE", requester, std::move(details));
       new_ids.push_back(bill.id);
-      ONEBILL_TRY(
-          save_bill(std::nullopt, std::move(bill)));  // written now: a later bill of this list sees it
+      // Written now: a later bill of this list sees it.
+      ONEBILL_TRY(save_bill(std::nullopt, std::move(bill)));
     }
     for (auto& old : replaced) {
       const IndexedFields before(old);

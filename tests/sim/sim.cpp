@@ -695,8 +695,7 @@ void Simulation::lock_split_watch(std::size_t from,
   LockSplit& attack = *lock_split_;
   if (healed_ || attack.struck || from == attack.attacker) return;
   if (const auto* proposal = std::get_if<consensus::Proposal>(&message)) {
-    if (proposal->height == attack.height && proposal->round == 0 && !attack.round0)
-      attack.round0 = *proposal;
+    if (proposal->height == attack.height && proposal->round == 0 && !attack.round0) attack.round0 = *proposal;
     return;
   }
   const auto& vote = std::get<consensus::Vote>(message);
@@ -708,8 +707,7 @@ void Simulation::lock_split_watch(std::size_t from,
   const SimNode& m = *nodes_[attack.attacker];
   const Hash32 b = ledger::block_hash(attack.round0->block.header);
   auto vote_of = [&](std::uint32_t round, ledger::VoteType type, std::optional<Hash32> block) {
-    return sign_vote(m.key,
-                     consensus::Vote{genesis_.chain, attack.height, round, type, block, m.address, {}});
+    return sign_vote(m.key, consensus::Vote{genesis_.chain, attack.height, round, type, block, m.address, {}});
   };
   consensus::Proposal again = *attack.round0;
   again.round = 2;
@@ -726,8 +724,8 @@ void Simulation::lock_split_watch(std::size_t from,
   for (std::size_t to : attack.locked) {
     for (const auto& payload : strike) send(attack.attacker, to, payload, true);
   }
-  log(name(attack.attacker) + " re-proposes " + hex::encode(b).substr(0, 10) +
-      " in round 2 with pol_round 0 to " + name(attack.locked[0]) + " and " + name(attack.locked[1]));
+  log(name(attack.attacker) + " re-proposes " + hex::encode(b).substr(0, 10) + " in round 2 with pol_round 0 to " +
+      name(attack.locked[0]) + " and " + name(attack.locked[1]));
 }
 
 void Simulation::send_to_all(std::size_t from, const Payload& payload) {

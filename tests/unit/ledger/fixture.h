@@ -67,10 +67,7 @@ inline std::string bill_id(const std::string& label) {
 // A leg.record body (DESIGN §4) at a fixed time; `conveyance` (vessel voyage, train number) when given.
 inline json::Json leg_event_body(const std::string& id, unsigned leg, const std::string& event,
                                  const std::string& location, const std::string& conveyance = "") {
-  json::Json body{{"bill", id},
-                  {"leg", leg},
-                  {"event", event},
-                  {"location", location},
+  json::Json body{{"bill", id}, {"leg", leg}, {"event", event}, {"location", location},
                   {"time", "2026-03-01T08:00:00.000Z"}};
   if (!conveyance.empty()) body["conveyance"] = conveyance;
   return body;
